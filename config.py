@@ -1,0 +1,78 @@
+"""Configuration, read only from the environment with safe development defaults.
+
+`create_app()` picks `Config`; tests pass `TestConfig`. Every value can be overridden by an
+environment variable of the same name (``KINERJA_`` prefixed where the plain name is ambiguous).
+"""
+from __future__ import annotations
+
+import os
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on", "ya"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+class Config:
+    # Secret key: taken from SECRET_KEY; when absent, kinerja_admin.security generates a random one
+    # and persists it in the instance folder (never a guessable constant). In production
+    # (KINERJA_ENV=production) the app refuses to start without an explicit SECRET_KEY.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    KINERJA_ENV = os.environ.get("KINERJA_ENV", "development")
+
+    # Database: SQLite file in the instance folder unless DATABASE_URL is given.
+    # postgresql+psycopg://user@host/db  |  mysql+pymysql://user:pw@host/db?charset=utf8mb4
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None -> instance/kinerja.db
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = _int("KINERJA_SESSION_MINUTES", 8 * 60) * 60
+
+    # CSRF: one mechanism, Flask-WTF CSRFProtect, app-wide (admin forms use the plain BaseForm).
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # token valid for the session
+
+    # Babel / UI language
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("KINERJA_TIMEZONE", "Asia/Jakarta")
+
+    # Flask-Admin
+    FLASK_ADMIN_SWATCH = "default"
+    FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION = False
+
+    # Rate limiting (Flask-Limiter). memory:// is per process; use redis:// in production.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Uploads
+    MAX_CONTENT_LENGTH = _int("KINERJA_MAX_UPLOAD_MB", 20) * 1024 * 1024
+
+    # Name of the instance shown in the UI
+    KINERJA_INSTANCE_NAME = os.environ.get("KINERJA_INSTANCE_NAME", "BKPSDM Kota Binjai")
+
+    TESTING = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    KINERJA_ENV = "testing"
+    # Server databases through KINERJA_TEST_DATABASE_URL; SQLite file otherwise (set by conftest).
+    SQLALCHEMY_DATABASE_URI = os.environ.get("KINERJA_TEST_DATABASE_URL")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SESSION_COOKIE_SECURE = False

@@ -1,0 +1,59 @@
+"""Who may do what, as data: one declarative table of admin endpoint -> role -> rights.
+
+Rights are letters: r = list/details, c = create, u = edit, d = delete, x = export, a = bulk actions.
+A view whose endpoint is missing here is closed to everyone (and the access-matrix test fails),
+so adding a view forces a decision about it. Row scope (which rows) lives in kinerja_admin.scope.
+"""
+from __future__ import annotations
+
+ROLES = ("admin", "operator", "penilai", "pegawai", "inspektur")
+
+_MASTER = {"admin": "rcudx", "operator": "rcudx", "inspektur": "rx"}
+_REFERENCE = {"admin": "rcud", "operator": "r", "inspektur": "r"}
+_RULES = {"admin": "rcudxa", "operator": "rcudxa", "inspektur": "rx"}
+_READ_ALL = {"admin": "rcud", "operator": "rcu", "inspektur": "r", "penilai": "r", "pegawai": "r"}
+
+ACCESS: dict[str, dict[str, str]] = {
+    # dashboard (admin index): every logged-in role
+    "admin": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    # organisation and people
+    "unit": _MASTER,
+    "position": _MASTER,
+    "position_kind": _REFERENCE,
+    "rank": _REFERENCE,
+    "employee": {"admin": "rcudx", "operator": "rcudx", "inspektur": "rx", "penilai": "r", "pegawai": "r"},
+    "user": {"admin": "rcud", "inspektur": "r"},
+    # appraisal
+    "period": _READ_ALL | {"admin": "rcuda", "operator": "rcua"},
+    "work_plan": {"admin": "rcudxa", "operator": "rcuxa", "inspektur": "rx", "penilai": "rua", "pegawai": "ru"},
+    "target": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "r", "pegawai": "rcud"},
+    "indicator": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "r", "pegawai": "rcud"},
+    "realisation": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "ru", "pegawai": "rcu"},
+    "rater_assignment": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    "behaviour_rating": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    "special_expectation": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "rcud", "pegawai": "r"},
+    # scoring rules
+    "scoring_scheme": _RULES,
+    "unit_rating": _RULES,
+    # results
+    "score_result": {"admin": "rudxa", "operator": "ruxa", "inspektur": "rx", "penilai": "ra", "pegawai": "r"},
+    "objection": {"admin": "ru", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    # public voice
+    "public_service": _MASTER,
+    "public_feedback": {"admin": "rx", "operator": "rx", "inspektur": "rx"},
+    "ikm_element": _REFERENCE,
+    "ikm_band": _REFERENCE,
+    # system
+    "audit_log": {"admin": "rx", "inspektur": "rx"},
+    "setting": {"admin": "ru", "operator": "r", "inspektur": "r"},
+}
+
+
+def rights(endpoint: str, role: str | None) -> str:
+    if not role:
+        return ""
+    return ACCESS.get(endpoint, {}).get(role, "")
+
+
+def can(endpoint: str, role: str | None, right: str) -> bool:
+    return right in rights(endpoint, role)

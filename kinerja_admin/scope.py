@@ -1,0 +1,123 @@
+"""Row scope: the one function that decides which rows of a model a user may see or touch.
+
+Every list, count, get_one, ajax lookup, bulk action and export goes through `scope_query` (or
+`scope_condition`), in the spirit of Django admin's ``get_queryset``. Roles admin, operator and
+inspektur see every row (what they may *do* is decided by kinerja_admin.permissions); a penilai sees
+their own records, their direct subordinates' records and the plans they were assigned to rate; a
+pegawai sees only their own records. Peer and subordinate ratings stay anonymous: outside the
+all-rows roles, a rating is visible only to the rater who gave it.
+"""
+from __future__ import annotations
+
+from sqlalchemy import false, or_, select
+
+from models import (
+    BehaviourRating,
+    Employee,
+    Indicator,
+    Objection,
+    RaterAssignment,
+    Realisation,
+    ScoreDetail,
+    ScoreResult,
+    SpecialExpectation,
+    Target,
+    User,
+    WorkPlan,
+)
+
+UNSCOPED_ROLES = {"admin", "operator", "inspektur"}
+
+
+def _employee_ids(user):
+    """Employees whose records the user may see (a subquery)."""
+    me = user.employee_id
+    if user.role == "penilai":
+        return select(Employee.id).where(or_(Employee.id == me, Employee.superior_id == me))
+    return select(Employee.id).where(Employee.id == me)
+
+
+def _plan_condition(user):
+    cond = WorkPlan.employee_id.in_(_employee_ids(user))
+    if user.role == "penilai":
+        cond = or_(cond, WorkPlan.rater_id == user.employee_id, WorkPlan.rater_superior_id == user.employee_id)
+    return cond
+
+
+def _plan_ids(user):
+    return select(WorkPlan.id).where(_plan_condition(user))
+
+
+def _target_ids(user):
+    return select(Target.id).where(Target.work_plan_id.in_(_plan_ids(user)))
+
+
+def _indicator_ids(user):
+    return select(Indicator.id).where(Indicator.target_id.in_(_target_ids(user)))
+
+
+def _result_condition(user):
+    cond = ScoreResult.employee_id.in_(_employee_ids(user))
+    if user.role == "penilai":
+        cond = or_(cond, ScoreResult.work_plan_id.in_(_plan_ids(user)))
+    return cond
+
+
+def _my_assignments(user):
+    return select(RaterAssignment.id).where(RaterAssignment.rater_id == user.employee_id)
+
+
+_CONDITIONS = {
+    Employee: lambda u: Employee.id.in_(_employee_ids(u)),
+    WorkPlan: _plan_condition,
+    Target: lambda u: Target.work_plan_id.in_(_plan_ids(u)),
+    Indicator: lambda u: Indicator.target_id.in_(_target_ids(u)),
+    Realisation: lambda u: Realisation.indicator_id.in_(_indicator_ids(u)),
+    SpecialExpectation: lambda u: SpecialExpectation.work_plan_id.in_(_plan_ids(u)),
+    ScoreResult: _result_condition,
+    ScoreDetail: lambda u: ScoreDetail.result_id.in_(select(ScoreResult.id).where(_result_condition(u))),
+    Objection: lambda u: or_(
+        Objection.employee_id.in_(_employee_ids(u)), Objection.decider_id == u.employee_id
+    ),
+    RaterAssignment: lambda u: RaterAssignment.rater_id == u.employee_id,
+    BehaviourRating: lambda u: BehaviourRating.assignment_id.in_(_my_assignments(u)),
+    User: lambda u: User.id == u.id,
+}
+
+
+def is_unscoped(user) -> bool:
+    return user is not None and getattr(user, "role", None) in UNSCOPED_ROLES
+
+
+def scope_condition(model, user):
+    """SQL condition restricting `model` to `user`'s rows, or None when no restriction applies."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return false()
+    if is_unscoped(user):
+        return None
+    builder = _CONDITIONS.get(model)
+    if builder is None:
+        # Reference and configuration tables carry no personal rows: what a role may do with
+        # them is decided by the permission table alone.
+        return None
+    if user.employee_id is None:
+        return false()
+    return builder(user)
+
+
+def scope_query(query, model, user):
+    """Apply the row scope to a legacy Query or a 2.0 Select."""
+    cond = scope_condition(model, user)
+    if cond is None:
+        return query
+    return query.filter(cond) if hasattr(query, "filter") else query.where(cond)
+
+
+def in_scope(obj, user, session) -> bool:
+    """Whether one loaded object is inside the user's scope (for create/update checks)."""
+    model = type(obj)
+    cond = scope_condition(model, user)
+    if cond is None:
+        return True
+    pk = model.__mapper__.primary_key[0]
+    return session.scalar(select(pk).where(pk == getattr(obj, pk.key), cond)) is not None

@@ -1,0 +1,1 @@
+"""Scoring engine: rule loading, validation, set-based SQL computation."""

@@ -1,0 +1,207 @@
+"""The three regulation presets as rows of the rule tables (DOMAIN.md). Seeded by `init`,
+locked (operators clone a preset and edit the clone)."""
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from sqlalchemy import select
+
+from models import (
+    AchievementBand,
+    BehaviourAspect,
+    CategoryThreshold,
+    ComponentWeight,
+    DistributionRule,
+    PredicateBand,
+    PredicateMatrixCell,
+    RaterRoleWeight,
+    SchemeFormula,
+    ScoringScheme,
+)
+
+PP46_ASPECTS = [
+    ("orientasi_pelayanan", "Orientasi Pelayanan", False),
+    ("integritas", "Integritas", False),
+    ("komitmen", "Komitmen", False),
+    ("disiplin", "Disiplin", False),
+    ("kerja_sama", "Kerja Sama", False),
+    ("kepemimpinan", "Kepemimpinan", True),
+]
+PP30_ASPECTS = [
+    ("orientasi_pelayanan", "Orientasi Pelayanan", False),
+    ("komitmen", "Komitmen", False),
+    ("inisiatif_kerja", "Inisiatif Kerja", False),
+    ("kerja_sama", "Kerja Sama", False),
+    ("kepemimpinan", "Kepemimpinan", True),
+]
+BERAKHLAK = [
+    ("berorientasi_pelayanan", "Berorientasi Pelayanan", [
+        "Memahami dan memenuhi kebutuhan masyarakat",
+        "Ramah, cekatan, solutif, dan dapat diandalkan",
+        "Melakukan perbaikan tiada henti",
+    ]),
+    ("akuntabel", "Akuntabel", [
+        "Melaksanakan tugas dengan jujur, bertanggung jawab, cermat, disiplin, dan berintegritas tinggi",
+        "Menggunakan kekayaan dan barang milik negara secara bertanggung jawab, efektif, dan efisien",
+        "Tidak menyalahgunakan kewenangan jabatan",
+    ]),
+    ("kompeten", "Kompeten", [
+        "Meningkatkan kompetensi diri untuk menjawab tantangan yang selalu berubah",
+        "Membantu orang lain belajar",
+        "Melaksanakan tugas dengan kualitas terbaik",
+    ]),
+    ("harmonis", "Harmonis", [
+        "Menghargai setiap orang apa pun latar belakangnya",
+        "Suka menolong orang lain",
+        "Membangun lingkungan kerja yang kondusif",
+    ]),
+    ("loyal", "Loyal", [
+        "Memegang teguh ideologi Pancasila, UUD 1945, setia kepada NKRI serta pemerintahan yang sah",
+        "Menjaga nama baik sesama ASN, pimpinan, instansi, dan negara",
+        "Menjaga rahasia jabatan dan negara",
+    ]),
+    ("adaptif", "Adaptif", [
+        "Cepat menyesuaikan diri menghadapi perubahan",
+        "Terus berinovasi dan mengembangkan kreativitas",
+        "Bertindak proaktif",
+    ]),
+    ("kolaboratif", "Kolaboratif", [
+        "Memberi kesempatan kepada berbagai pihak untuk berkontribusi",
+        "Terbuka dalam bekerja sama untuk menghasilkan nilai tambah",
+        "Menggerakkan pemanfaatan berbagai sumber daya untuk tujuan bersama",
+    ]),
+]
+
+# PermenPANRB 8/2021 capaian IKI -> value: (lower, upper, value_from, value_to, span_to)
+CAPAIAN_BANDS = [
+    ("0", "60", "0", "49", "59"),        # 0-59%:  c/59*49
+    ("60", "80", "50", "69", "79"),      # 60-79%: 50 + 19/19*(c-60)
+    ("80", "100", "70", "89", "99"),     # 80-99%: 70 + 19/19*(c-80)  (98% -> 88)
+    ("100", "101", "109", None, None),   # 100%:   109 (verify)
+    ("101", "110", "110", "120", "110"),  # 101-110%: 110..120 (verify)
+    ("110", None, "120", None, None),    # >110%:  120
+]
+
+PP46_BANDS = [("91", None, "Sangat Baik"), ("76", "91", "Baik"), ("61", "76", "Cukup"),
+              ("51", "61", "Kurang"), ("0", "51", "Buruk")]
+# (lower, upper, label, requires_innovation, priority)
+PP30_BANDS = [("110", None, "Sangat Baik", True, 1), ("90", None, "Baik", False, 0),
+              ("70", "90", "Cukup", False, 0), ("50", "70", "Kurang", False, 0),
+              ("0", "50", "Sangat Kurang", False, 0)]
+
+MATRIX = {  # (hasil, perilaku) -> predikat
+    ("dibawah", "diatas"): "Butuh Perbaikan", ("sesuai", "diatas"): "Baik", ("diatas", "diatas"): "Sangat Baik",
+    ("dibawah", "sesuai"): "Butuh Perbaikan", ("sesuai", "sesuai"): "Baik", ("diatas", "sesuai"): "Baik",
+    ("dibawah", "dibawah"): "Sangat Kurang", ("sesuai", "dibawah"): "Kurang (Misconduct)",
+    ("diatas", "dibawah"): "Kurang (Misconduct)",
+}
+BP_K = "Butuh Perbaikan|Kurang (Misconduct)"
+# SE MenPANRB 3/2023: (org_rating, predicates, min_pct, max_pct, min_count)
+DISTRIBUTION = [
+    ("istimewa", "Sangat Baik", None, "70", None),
+    ("baik", "Baik", None, "70", None),
+    ("baik", BP_K, None, None, 1),
+    ("butuh_perbaikan", "Sangat Baik", None, "10", None),
+    ("butuh_perbaikan", "Butuh Perbaikan", "60", None, None),
+    ("kurang", "Sangat Baik", None, "10", None),
+    ("kurang", "Butuh Perbaikan", "10", None, None),
+    ("kurang", "Kurang (Misconduct)", "60", None, None),
+    ("sangat_kurang", "Sangat Baik", None, "0", None),
+    ("sangat_kurang", BP_K, "10", None, None),
+    ("sangat_kurang", "Sangat Kurang", "60", None, None),
+]
+
+
+def _d(v):
+    return None if v is None else D(v)
+
+
+def _capaian(scheme: ScoringScheme) -> None:
+    for aspect in ("kuantitas", "kualitas", "waktu", "biaya"):
+        scheme.formulas.append(SchemeFormula(aspect=aspect, formula_code="capaian_iki", is_default=True))
+    for lo, up, vf, vt, span in CAPAIAN_BANDS:
+        scheme.achievement_bands.append(
+            AchievementBand(lower=D(lo), upper=_d(up), value_from=D(vf), value_to=_d(vt), span_to=_d(span))
+        )
+
+
+def build_pp46() -> ScoringScheme:
+    s = ScoringScheme(code="PP46-2011", name="PP 46/2011 (SKP 60% + Perilaku 40%)", kind="numeric",
+                      regulation="PP 46 Tahun 2011", scale_min=D(0), scale_max=D(100))
+    s.component_weights = [ComponentWeight(component="skp", weight=D(60)),
+                           ComponentWeight(component="perilaku", weight=D(40))]
+    s.rater_weights = [RaterRoleWeight(role="atasan", weight=D(100))]
+    s.aspects = [BehaviourAspect(code=c, name=n, weight=D(1), seq=i, structural_only=st)
+                 for i, (c, n, st) in enumerate(PP46_ASPECTS, start=1)]
+    s.formulas = [SchemeFormula(aspect=a, formula_code=f"pp46_{a}", is_default=True)
+                  for a in ("kuantitas", "kualitas", "waktu", "biaya")]
+    s.predicate_bands = [PredicateBand(lower=D(lo), upper=_d(up), label=lab) for lo, up, lab in PP46_BANDS]
+    return s
+
+
+def _build_pp30(code: str, name: str, skp: int, beh: int, raters: dict[str, int]) -> ScoringScheme:
+    s = ScoringScheme(code=code, name=name, kind="numeric", regulation="PP 30 Tahun 2019; PermenPANRB 8/2021",
+                      scale_min=D(0), scale_max=D(120))
+    s.component_weights = [ComponentWeight(component="skp", weight=D(skp)),
+                           ComponentWeight(component="perilaku", weight=D(beh))]
+    s.rater_weights = [RaterRoleWeight(role=r, weight=D(w)) for r, w in raters.items()]
+    s.aspects = [BehaviourAspect(code=c, name=n, weight=D(1), seq=i, structural_only=st)
+                 for i, (c, n, st) in enumerate(PP30_ASPECTS, start=1)]
+    _capaian(s)
+    s.predicate_bands = [PredicateBand(lower=D(lo), upper=_d(up), label=lab, requires_innovation=inn, priority=p)
+                         for lo, up, lab, inn, p in PP30_BANDS]
+    return s
+
+
+def build_pp30() -> ScoringScheme:
+    return _build_pp30("PP30-2019", "PP 30/2019 (SKP 70% + Perilaku 30%)", 70, 30, {"atasan": 100})
+
+
+def build_pp30_360() -> ScoringScheme:
+    return _build_pp30("PP30-2019-360", "PP 30/2019 penilaian 360 derajat (SKP 60% + Perilaku 40%)", 60, 40,
+                       {"atasan": 50, "rekan": 30, "bawahan": 20, "diri": 0, "masyarakat": 0})
+
+
+def build_permenpanrb_2022() -> ScoringScheme:
+    s = ScoringScheme(code="PERMENPANRB-6-2022", name="PermenPANRB 6/2022 (BerAKHLAK, matriks predikat)",
+                      kind="matrix", regulation="PermenPANRB 6 Tahun 2022; SE MenPANRB 3/2023",
+                      scale_min=D(1), scale_max=D(5))
+    s.component_weights = [ComponentWeight(component="skp", weight=D(70)),
+                           ComponentWeight(component="perilaku", weight=D(30))]
+    s.rater_weights = [RaterRoleWeight(role=r, weight=D(w)) for r, w in
+                       {"atasan": 50, "rekan": 20, "bawahan": 15, "diri": 0, "masyarakat": 15}.items()]
+    s.aspects = [BehaviourAspect(code=c, name=n, weight=D(1), seq=i, indicators_text="\n".join(sentences))
+                 for i, (c, n, sentences) in enumerate(BERAKHLAK, start=1)]
+    _capaian(s)
+    s.matrix_cells = [PredicateMatrixCell(hasil=h, perilaku=p, predicate=label) for (h, p), label in MATRIX.items()]
+    # Suggestions from numbers: SKP value on the capaian scale, behaviour on the 1-5 scale.
+    s.category_thresholds = [
+        CategoryThreshold(dimension="hasil", category="dibawah", lower=D(0)),
+        CategoryThreshold(dimension="hasil", category="sesuai", lower=D(70)),
+        CategoryThreshold(dimension="hasil", category="diatas", lower=D(110)),
+        CategoryThreshold(dimension="perilaku", category="dibawah", lower=D(1)),
+        CategoryThreshold(dimension="perilaku", category="sesuai", lower=D(3)),
+        CategoryThreshold(dimension="perilaku", category="diatas", lower=D("4.5")),
+    ]
+    s.distribution_rules = [DistributionRule(org_rating=o, predicates=p, min_pct=_d(lo), max_pct=_d(hi),
+                                             min_count=mc) for o, p, lo, hi, mc in DISTRIBUTION]
+    return s
+
+
+BUILDERS = [build_pp46, build_pp30, build_pp30_360, build_permenpanrb_2022]
+
+
+def seed_presets(session) -> int:
+    """Insert the presets that are missing (by code); never touch existing ones."""
+    have = set(session.scalars(select(ScoringScheme.code)))
+    n = 0
+    for build in BUILDERS:
+        scheme = build()
+        if scheme.code in have:
+            continue
+        scheme.is_preset = True
+        scheme.locked = True
+        scheme.version = 1
+        session.add(scheme)
+        n += 1
+    return n

@@ -1,0 +1,178 @@
+"""Appraisal facts per period: periods, work plans (SKP), targets (RHK), indicators, realisations."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import (
+    CATEGORIES,
+    PERIOD_STATUSES,
+    PLAN_STATUSES,
+    TARGET_ASPECTS,
+    TimestampMixin,
+    Value,
+    db,
+    in_check,
+)
+from .people import Employee
+
+
+class Period(TimestampMixin, db.Model):
+    """Periode penilaian, addressed by a short code such as ``2025``."""
+
+    __tablename__ = "period"
+    __table_args__ = (CheckConstraint(in_check("status", PERIOD_STATUSES), name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    scheme_id: Mapped[Optional[int]] = mapped_column(ForeignKey("scoring_scheme.id"), index=True)
+    published_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    scheme = relationship("ScoringScheme")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def locked(self) -> bool:
+        return self.status == "closed"
+
+    def __str__(self) -> str:
+        return f"{self.code} - {self.name}"
+
+
+class WorkPlan(TimestampMixin, db.Model):
+    """SKP: one employee's plan in one period, with the rater (pejabat penilai) and their superior."""
+
+    __tablename__ = "work_plan"
+    __table_args__ = (
+        UniqueConstraint("period_id", "employee_id"),
+        CheckConstraint(in_check("status", PLAN_STATUSES), name="status"),
+        CheckConstraint("hasil_rating IS NULL OR " + in_check("hasil_rating", CATEGORIES), name="hasil"),
+        CheckConstraint(
+            "perilaku_rating IS NULL OR " + in_check("perilaku_rating", CATEGORIES), name="perilaku"
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    rater_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id"), index=True)
+    rater_superior_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id"), index=True)
+    # Snapshot of the organisation at plan time (the employee may move later).
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    position_id: Mapped[Optional[int]] = mapped_column(ForeignKey("position.id"))
+    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    return_reason: Mapped[Optional[str]] = mapped_column(Text)
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    approved_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    # PermenPANRB 6/2022: the rater's judgement (suggested from numbers, confirmed by the rater)
+    hasil_rating: Mapped[Optional[str]] = mapped_column(String(10))
+    perilaku_rating: Mapped[Optional[str]] = mapped_column(String(10))
+    innovation: Mapped[bool] = mapped_column(Boolean, default=False)  # innovation recorded
+    innovation_note: Mapped[Optional[str]] = mapped_column(Text)
+    feedback: Mapped[Optional[str]] = mapped_column(Text)  # rater's continuous feedback / umpan balik
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    period: Mapped[Period] = relationship()
+    employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
+    rater: Mapped[Optional[Employee]] = relationship(foreign_keys=[rater_id])
+    rater_superior: Mapped[Optional[Employee]] = relationship(foreign_keys=[rater_superior_id])
+    unit = relationship("Unit")
+    position = relationship("Position")
+    approved_by = relationship("User")
+    targets: Mapped[list["Target"]] = relationship(
+        back_populates="work_plan", cascade="all, delete-orphan", order_by="Target.seq"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self) -> str:
+        emp = self.employee.name if self.employee else "?"
+        per = self.period.code if self.period else "?"
+        return f"SKP {per} - {emp}"
+
+
+class Target(TimestampMixin, db.Model):
+    """Rencana Hasil Kerja (RHK): a planned result with one or more indicators."""
+
+    __tablename__ = "target"
+    __table_args__ = (UniqueConstraint("work_plan_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_plan_id: Mapped[int] = mapped_column(ForeignKey("work_plan.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer, default=1)
+    description: Mapped[str] = mapped_column(Text)  # RHK text
+    # RHK of the rater that this result supports (cascading, "intervensi")
+    parent_target_id: Mapped[Optional[int]] = mapped_column(ForeignKey("target.id"))
+
+    work_plan: Mapped[WorkPlan] = relationship(back_populates="targets")
+    indicators: Mapped[list["Indicator"]] = relationship(
+        back_populates="target", cascade="all, delete-orphan", order_by="Indicator.id"
+    )
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+
+class Indicator(TimestampMixin, db.Model):
+    """Indikator kinerja: one measurable aspect of a target with its target value and formula."""
+
+    __tablename__ = "indicator"
+    __table_args__ = (
+        CheckConstraint(in_check("aspect", TARGET_ASPECTS), name="aspect"),
+        CheckConstraint("target_value >= 0", name="target_nonneg"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"), index=True)
+    aspect: Mapped[str] = mapped_column(String(10), default="kuantitas")
+    description: Mapped[str] = mapped_column(Text)
+    target_value: Mapped[Decimal] = mapped_column(Value)
+    unit_label: Mapped[str] = mapped_column(String(40), default="")  # satuan: laporan, bulan, %, Rp
+    lower_is_better: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Name of a built-in formula (kinerja_admin.scoring.formulas) allowed by the period's scheme
+    formula_code: Mapped[Optional[str]] = mapped_column(String(40))
+
+    target: Mapped[Target] = relationship(back_populates="indicators")
+    realisations: Mapped[list["Realisation"]] = relationship(
+        back_populates="indicator", cascade="all, delete-orphan", order_by="Realisation.id"
+    )
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+
+class Realisation(TimestampMixin, db.Model):
+    """Realisasi with evidence (bukti dukung). The latest row per indicator is the one scored."""
+
+    __tablename__ = "realisation"
+    __table_args__ = (CheckConstraint("value >= 0", name="value_nonneg"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"), index=True)
+    value: Mapped[Decimal] = mapped_column(Value)
+    evidence_url: Mapped[Optional[str]] = mapped_column(String(500))
+    evidence_note: Mapped[Optional[str]] = mapped_column(Text)
+    feedback: Mapped[Optional[str]] = mapped_column(Text)  # the rater's feedback on this evidence
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+
+    indicator: Mapped[Indicator] = relationship(back_populates="realisations")
+    recorded_by = relationship("User")
+
+    def __str__(self) -> str:
+        return f"{self.value}"

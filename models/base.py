@@ -1,0 +1,90 @@
+"""Shared column helpers and enumerations used across the model modules."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import DateTime, Numeric, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kinerja_admin.extensions import db
+
+# Scores: Numeric, never float. 7 digits with 4 decimals covers 0..999.9999 exactly.
+Score = Numeric(7, 4)
+Weight = Numeric(7, 4)
+Value = Numeric(18, 4)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+# --- enumerations (stored as short strings; labels for the UI live beside them) -------------
+EMPLOYEE_TYPES = {"PNS": "PNS", "PPPK": "PPPK"}
+ROLES = {
+    "admin": "Administrator",
+    "operator": "Operator BKPSDM",
+    "penilai": "Pejabat Penilai",
+    "pegawai": "Pegawai",
+    "inspektur": "Inspektur (baca saja)",
+}
+PERIOD_STATUSES = {
+    "draft": "Draf",
+    "planning": "Perencanaan",
+    "running": "Berjalan",
+    "assessing": "Penilaian",
+    "closed": "Ditutup",
+}
+PLAN_STATUSES = {
+    "draft": "Draf",
+    "submitted": "Diajukan",
+    "approved": "Disetujui",
+    "returned": "Dikembalikan",
+    "realised": "Realisasi",
+    "assessed": "Dinilai",
+    "final": "Final",
+}
+SCORE_STATUSES = {"computed": "Dihitung", "approved": "Disetujui", "published": "Diumumkan"}
+OBJECTION_STATUSES = {"filed": "Diajukan", "accepted": "Diterima", "rejected": "Ditolak"}
+RATER_ROLES = {
+    "atasan": "Atasan",
+    "rekan": "Rekan kerja",
+    "bawahan": "Bawahan",
+    "diri": "Diri sendiri",
+    "masyarakat": "Masyarakat",
+}
+TARGET_ASPECTS = {
+    "kuantitas": "Kuantitas",
+    "kualitas": "Kualitas",
+    "waktu": "Waktu",
+    "biaya": "Biaya",
+}
+CATEGORIES = {"dibawah": "Di Bawah Ekspektasi", "sesuai": "Sesuai Ekspektasi", "diatas": "Di Atas Ekspektasi"}
+SCHEME_KINDS = {"numeric": "Numerik", "matrix": "Matriks"}
+ORG_RATINGS = {
+    "istimewa": "Istimewa",
+    "baik": "Baik",
+    "butuh_perbaikan": "Butuh Perbaikan",
+    "kurang": "Kurang",
+    "sangat_kurang": "Sangat Kurang",
+}
+
+
+def choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    return list(mapping.items())
+
+
+def in_check(column: str, mapping: dict[str, str]) -> str:
+    """SQL text for a CHECK constraint that keeps a coded column inside its enumeration."""
+    values = ", ".join(f"'{k}'" for k in mapping)
+    return f"{column} IN ({values})"
+
+
+__all__ = ["Decimal", "db", "utcnow"]

@@ -1,0 +1,103 @@
+"""Score results with the rule snapshot they were computed with, their details, and objections."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import OBJECTION_STATUSES, RATER_ROLES, SCORE_STATUSES, Score, TimestampMixin, db, in_check
+from .people import Employee
+
+
+class ScoreResult(TimestampMixin, db.Model):
+    __tablename__ = "score_result"
+    __table_args__ = (
+        UniqueConstraint("period_id", "employee_id"),
+        CheckConstraint(in_check("status", SCORE_STATUSES), name="status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    work_plan_id: Mapped[Optional[int]] = mapped_column(ForeignKey("work_plan.id"), index=True)
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
+    scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id"))
+    scheme_version: Mapped[int] = mapped_column(Integer)
+    skp_value: Mapped[Optional[Decimal]] = mapped_column(Score)
+    behaviour_value: Mapped[Optional[Decimal]] = mapped_column(Score)
+    atasan_avg: Mapped[Optional[Decimal]] = mapped_column(Score)
+    rekan_avg: Mapped[Optional[Decimal]] = mapped_column(Score)
+    bawahan_avg: Mapped[Optional[Decimal]] = mapped_column(Score)
+    diri_avg: Mapped[Optional[Decimal]] = mapped_column(Score)
+    masyarakat_avg: Mapped[Optional[Decimal]] = mapped_column(Score)
+    final_value: Mapped[Optional[Decimal]] = mapped_column(Score)
+    hasil_category: Mapped[Optional[str]] = mapped_column(String(10))
+    perilaku_category: Mapped[Optional[str]] = mapped_column(String(10))
+    predicate: Mapped[Optional[str]] = mapped_column(String(60), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="computed", index=True)
+    computed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    approved_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    published_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    period = relationship("Period")
+    employee: Mapped[Employee] = relationship()
+    work_plan = relationship("WorkPlan")
+    unit = relationship("Unit")
+    scheme = relationship("ScoringScheme")
+    approved_by = relationship("User")
+    details: Mapped[list["ScoreDetail"]] = relationship(back_populates="result", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self) -> str:
+        return f"{self.employee.name if self.employee else '?'}: {self.predicate or '-'}"
+
+
+class ScoreDetail(db.Model):
+    """Per rater role and aspect averages behind a result (explanation and inspector recompute)."""
+
+    __tablename__ = "score_detail"
+    __table_args__ = (
+        UniqueConstraint("result_id", "role", "aspect_id"),
+        CheckConstraint(in_check("role", RATER_ROLES), name="role"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("score_result.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(12))
+    aspect_id: Mapped[int] = mapped_column(ForeignKey("behaviour_aspect.id"))
+    average: Mapped[Decimal] = mapped_column(Score)
+    raters: Mapped[int] = mapped_column(Integer)
+
+    result: Mapped[ScoreResult] = relationship(back_populates="details")
+    aspect = relationship("BehaviourAspect")
+
+
+class Objection(TimestampMixin, db.Model):
+    """Keberatan: filed by the employee within the window, decided by the rater's superior."""
+
+    __tablename__ = "objection"
+    __table_args__ = (
+        UniqueConstraint("result_id"),
+        CheckConstraint(in_check("status", OBJECTION_STATUSES), name="status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("score_result.id"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
+    decider_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id"), index=True)
+    reasons: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="filed", index=True)
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    decision_reason: Mapped[Optional[str]] = mapped_column(Text)
+    new_predicate: Mapped[Optional[str]] = mapped_column(String(60))
+    new_value: Mapped[Optional[Decimal]] = mapped_column(Score)
+
+    result: Mapped[ScoreResult] = relationship()
+    employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
+    decider: Mapped[Optional[Employee]] = relationship(foreign_keys=[decider_id])
+    decided_by = relationship("User")

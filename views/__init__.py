@@ -1,0 +1,75 @@
+"""Flask-Admin views. `init_admin(app)` builds a fresh Admin with every view for one app."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from models import (
+    AuditLog, BehaviourRating, Employee, IkmBand, IkmElement, Indicator, Objection, Period,
+    Position, PositionKind, PublicFeedback, PublicService, Rank, RaterAssignment, Realisation,
+    ScoreResult, ScoringScheme, Setting, SpecialExpectation, Target, Unit, UnitRating, User, WorkPlan,
+)
+
+from .appraisal import (
+    BehaviourRatingView, IndicatorView, PeriodView, RaterAssignmentView, RealisationView,
+    SpecialExpectationView, TargetView, WorkPlanView,
+)
+from .base import DashboardView
+from .org import EmployeeView, PositionKindView, PositionView, RankView, UnitView, UserView
+from .public import IkmBandView, IkmElementView, PublicFeedbackView, PublicServiceView
+from .results import ObjectionView, ScoreResultView
+from .rules import ScoringSchemeView, UnitRatingView
+from .system import AuditLogView, SettingView
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "kinerja_admin" / "translations"
+
+# menu categories
+ORG = "Organisasi"
+SKP = "Penilaian"
+RULES = "Aturan Penilaian"
+RESULTS = "Hasil"
+PUBLIC = "Publik"
+SYSTEM = "Sistem"
+
+
+def init_admin(app) -> Admin:
+    admin = Admin(
+        name="e-Kinerja",
+        theme=Bootstrap4Theme(swatch="default", fluid=True),
+        index_view=DashboardView(name="Beranda", url="/admin", template="admin/dashboard.html"),
+        translations_path=str(TRANSLATIONS),
+    )
+    admin.init_app(app)
+    add = admin.add_view
+    add(UnitView(Unit, name="Unit Kerja", category=ORG))
+    add(PositionView(Position, name="Jabatan", category=ORG))
+    add(EmployeeView(Employee, name="Pegawai", category=ORG))
+    add(PositionKindView(PositionKind, name="Jenis Jabatan", category=ORG))
+    add(RankView(Rank, name="Pangkat/Golongan", category=ORG))
+
+    add(PeriodView(Period, name="Periode", category=SKP))
+    add(WorkPlanView(WorkPlan, name="SKP", category=SKP))
+    add(TargetView(Target, name="Sasaran (RHK)", category=SKP))
+    add(IndicatorView(Indicator, name="Indikator", category=SKP))
+    add(RealisationView(Realisation, name="Realisasi", category=SKP))
+    add(RaterAssignmentView(RaterAssignment, name="Penugasan Penilai", category=SKP))
+    add(BehaviourRatingView(BehaviourRating, name="Nilai Perilaku", category=SKP))
+    add(SpecialExpectationView(SpecialExpectation, name="Ekspektasi Khusus", category=SKP))
+
+    add(ScoringSchemeView(ScoringScheme, name="Skema Penilaian", category=RULES))
+    add(UnitRatingView(UnitRating, name="Predikat Organisasi", category=RULES))
+
+    add(ScoreResultView(ScoreResult, name="Hasil Penilaian", category=RESULTS))
+    add(ObjectionView(Objection, name="Keberatan", category=RESULTS))
+
+    add(PublicServiceView(PublicService, name="Layanan Publik", category=PUBLIC))
+    add(PublicFeedbackView(PublicFeedback, name="Umpan Balik Publik", category=PUBLIC))
+    add(IkmElementView(IkmElement, name="Unsur IKM", category=PUBLIC))
+    add(IkmBandView(IkmBand, name="Mutu IKM", category=PUBLIC))
+
+    add(UserView(User, name="Pengguna", category=SYSTEM))
+    add(AuditLogView(AuditLog, name="Jejak Audit", category=SYSTEM))
+    add(SettingView(Setting, name="Pengaturan", category=SYSTEM))
+    return admin

@@ -1,0 +1,199 @@
+"""Appraisal data: periods, work plans (SKP), targets, indicators, realisations, ratings."""
+from __future__ import annotations
+
+from wtforms import SelectField
+
+from kinerja_admin.scope import scope_query
+from models import Indicator, Period, Target, WorkPlan
+from models.base import CATEGORIES, PERIOD_STATUSES, PLAN_STATUSES, RATER_ROLES, TARGET_ASPECTS, choices
+
+from .base import ReadOnlyModelView, SecuredModelView
+from .org import EMPLOYEE_AJAX
+
+
+def _label(mapping, attr):
+    return lambda v, c, m, n: mapping.get(getattr(m, attr), getattr(m, attr))
+
+
+class PeriodView(SecuredModelView):
+    audit_entity = "period"
+    column_list = ["code", "name", "start_date", "end_date", "status", "scheme"]
+    column_default_sort = ("start_date", True)
+    column_searchable_list = ["code", "name"]
+    column_filters = ["status"]
+    column_labels = {"code": "Kode", "name": "Nama periode", "start_date": "Mulai", "end_date": "Selesai",
+                     "status": "Status", "scheme": "Skema penilaian", "published_at": "Diumumkan",
+                     "version": "Versi", "created_at": "Dibuat", "updated_at": "Diubah"}
+    column_formatters = {"status": _label(PERIOD_STATUSES, "status")}
+    form_columns = ["code", "name", "start_date", "end_date", "scheme"]
+
+    def validate_model(self, model, is_created, form=None):
+        from .base import DomainError
+
+        if model.start_date and model.end_date and model.end_date < model.start_date:
+            raise DomainError("Tanggal selesai periode tidak boleh sebelum tanggal mulai.")
+
+
+class WorkPlanView(SecuredModelView):
+    audit_entity = "work_plan"
+    column_list = ["period", "employee", "unit", "rater", "status", "submitted_at", "approved_at"]
+    column_default_sort = [("period_id", True), ("id", False)]
+    column_searchable_list = ["employee.name", "employee.nip"]
+    column_filters = ["period.code", "status", "unit.name"]
+    column_labels = {"period": "Periode", "period.code": "Periode", "employee": "Pegawai",
+                     "employee.name": "Nama pegawai", "employee.nip": "NIP", "unit": "Unit kerja",
+                     "unit.name": "Unit kerja", "position": "Jabatan", "rater": "Pejabat penilai",
+                     "rater_superior": "Atasan pejabat penilai", "status": "Status",
+                     "return_reason": "Alasan dikembalikan", "submitted_at": "Diajukan",
+                     "approved_at": "Disetujui", "approved_by": "Disetujui oleh",
+                     "hasil_rating": "Rating hasil kerja", "perilaku_rating": "Rating perilaku",
+                     "innovation": "Ada inovasi", "innovation_note": "Catatan inovasi",
+                     "feedback": "Umpan balik", "targets": "Sasaran", "version": "Versi",
+                     "created_at": "Dibuat", "updated_at": "Diubah"}
+    column_formatters = {"status": _label(PLAN_STATUSES, "status"),
+                         "hasil_rating": _label(CATEGORIES, "hasil_rating"),
+                         "perilaku_rating": _label(CATEGORIES, "perilaku_rating")}
+    column_details_exclude_list = ["targets"]
+    form_columns = ["period", "employee", "rater", "rater_superior", "unit", "hasil_rating",
+                    "perilaku_rating", "innovation", "innovation_note", "feedback"]
+    form_overrides = {"hasil_rating": SelectField, "perilaku_rating": SelectField}
+    form_args = {
+        "hasil_rating": {"choices": [("", "-")] + choices(CATEGORIES), "label": "Rating hasil kerja"},
+        "perilaku_rating": {"choices": [("", "-")] + choices(CATEGORIES), "label": "Rating perilaku"},
+    }
+    form_ajax_refs = {"employee": EMPLOYEE_AJAX, "rater": EMPLOYEE_AJAX, "rater_superior": EMPLOYEE_AJAX}
+
+    def on_model_change(self, form, model, is_created):
+        for attr in ("hasil_rating", "perilaku_rating"):
+            if getattr(model, attr) == "":
+                setattr(model, attr, None)
+        super().on_model_change(form, model, is_created)
+
+
+PLAN_AJAX = {"fields": ("id",), "page_size": 15, "minimum_input_length": 1, "placeholder": "Nomor SKP"}
+
+
+class TargetView(SecuredModelView):
+    audit_entity = "target"
+    column_list = ["work_plan", "seq", "description"]
+    column_default_sort = [("work_plan_id", True), ("seq", False)]
+    column_searchable_list = ["description"]
+    column_labels = {"work_plan": "SKP", "seq": "No.", "description": "Rencana hasil kerja (RHK)",
+                     "parent_target_id": "RHK atasan yang diintervensi", "indicators": "Indikator",
+                     "created_at": "Dibuat", "updated_at": "Diubah"}
+    form_columns = ["work_plan", "seq", "description"]
+    column_details_exclude_list = ["indicators"]
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        _scope_select(form, "work_plan", WorkPlan)
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        _scope_select(form, "work_plan", WorkPlan)
+        return form
+
+
+class IndicatorView(SecuredModelView):
+    audit_entity = "indicator"
+    column_list = ["target", "aspect", "description", "target_value", "unit_label", "lower_is_better"]
+    column_default_sort = ("id", True)
+    column_searchable_list = ["description"]
+    column_filters = ["aspect"]
+    column_labels = {"target": "Sasaran (RHK)", "aspect": "Aspek", "description": "Indikator",
+                     "target_value": "Target", "unit_label": "Satuan", "lower_is_better": "Makin kecil makin baik",
+                     "formula_code": "Rumus", "realisations": "Realisasi", "created_at": "Dibuat",
+                     "updated_at": "Diubah"}
+    column_formatters = {"aspect": _label(TARGET_ASPECTS, "aspect")}
+    form_columns = ["target", "aspect", "description", "target_value", "unit_label", "lower_is_better",
+                    "formula_code"]
+    form_overrides = {"aspect": SelectField}
+    form_args = {"aspect": {"choices": choices(TARGET_ASPECTS), "label": "Aspek"}}
+    column_details_exclude_list = ["realisations"]
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        _scope_select(form, "target", Target)
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        _scope_select(form, "target", Target)
+        return form
+
+
+class RealisationView(SecuredModelView):
+    audit_entity = "realisation"
+    column_list = ["indicator", "value", "evidence_url", "evidence_note", "created_at"]
+    column_default_sort = ("id", True)
+    column_labels = {"indicator": "Indikator", "value": "Realisasi", "evidence_url": "Tautan bukti",
+                     "evidence_note": "Catatan bukti", "feedback": "Umpan balik penilai",
+                     "recorded_by": "Dicatat oleh", "created_at": "Dicatat", "updated_at": "Diubah"}
+    form_columns = ["indicator", "value", "evidence_url", "evidence_note", "feedback"]
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        _scope_select(form, "indicator", Indicator)
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        _scope_select(form, "indicator", Indicator)
+        return form
+
+
+class RaterAssignmentView(SecuredModelView):
+    column_list = ["period", "ratee", "rater", "role", "status", "submitted_at"]
+    column_default_sort = [("period_id", True), ("id", False)]
+    column_filters = ["period.code", "role", "status"]
+    column_searchable_list = ["ratee.name", "ratee.nip"]
+    column_labels = {"period": "Periode", "period.code": "Periode", "ratee": "Pegawai dinilai",
+                     "ratee.name": "Pegawai dinilai", "ratee.nip": "NIP", "rater": "Penilai",
+                     "role": "Peran penilai", "status": "Status", "submitted_at": "Dikirim",
+                     "ratings": "Nilai", "created_at": "Dibuat", "updated_at": "Diubah"}
+    column_formatters = {"role": _label(RATER_ROLES, "role")}
+    column_details_exclude_list = ["ratings"]
+    form_columns = ["period", "ratee", "rater", "role"]
+    form_overrides = {"role": SelectField}
+    form_args = {"role": {"choices": choices(RATER_ROLES), "label": "Peran penilai"}}
+    form_ajax_refs = {"ratee": EMPLOYEE_AJAX, "rater": EMPLOYEE_AJAX}
+
+
+class BehaviourRatingView(ReadOnlyModelView):
+    column_list = ["assignment", "aspect", "value", "comment"]
+    column_default_sort = ("id", True)
+    column_labels = {"assignment": "Penugasan", "aspect": "Aspek perilaku", "value": "Nilai",
+                     "comment": "Komentar", "created_at": "Dibuat", "updated_at": "Diubah"}
+
+
+class SpecialExpectationView(SecuredModelView):
+    column_list = ["work_plan", "aspect", "text"]
+    column_default_sort = ("id", True)
+    column_labels = {"work_plan": "SKP", "aspect": "Nilai perilaku", "text": "Ekspektasi khusus pimpinan",
+                     "category_hint": "Kategori", "created_at": "Dibuat", "updated_at": "Diubah"}
+    form_columns = ["work_plan", "aspect", "text"]
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        _scope_select(form, "work_plan", WorkPlan)
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        _scope_select(form, "work_plan", WorkPlan)
+        return form
+
+
+def _scope_select(form, field_name, model):
+    """Restrict a relationship <select> to the rows inside the user's scope (no leak of names)."""
+    from flask_login import current_user
+
+    from models import db
+
+    field = getattr(form, field_name, None)
+    if field is not None and hasattr(field, "query_factory"):
+        field.query_factory = lambda: scope_query(db.session.query(model), model, current_user).limit(500).all()
+
+
+__all__ = ["Period"]

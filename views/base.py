@@ -1,0 +1,209 @@
+"""Base classes every admin view derives from: access from the permission table, row scope from
+kinerja_admin.scope on every read path, Indonesian error messages, audit of CRUD."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView
+from flask_admin.babel import gettext
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from wtforms.validators import ValidationError
+
+from kinerja_admin import permissions
+from kinerja_admin.audit import record
+from kinerja_admin.scope import in_scope, scope_query
+from models import db
+
+
+class DomainError(ValidationError):
+    """A business-rule violation; its message (Indonesian) is shown to the user as is."""
+
+
+def _role():
+    return current_user.role if current_user.is_authenticated else None
+
+
+class AccessMixin:
+    """is_accessible / can_* / is_action_allowed all read kinerja_admin.permissions.ACCESS."""
+
+    def _right(self, letter: str) -> bool:
+        return permissions.can(self.endpoint, _role(), letter)
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.is_active and self._right("r")
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated:
+            abort(403)
+        return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """Autocomplete lookups obey the row scope of the related model."""
+
+    def get_query(self):
+        return scope_query(super().get_query(), self.model, current_user)
+
+    def get_one(self, pk):
+        pk_col = getattr(self.model, self.pk)
+        with db.session.no_autoflush:
+            return self.get_query().filter(pk_col == pk).one_or_none()
+
+
+class SecuredModelView(AccessMixin, ModelView):
+    page_size = 50
+    can_set_page_size = True
+    page_size_options = (20, 50, 100)
+    can_view_details = True
+    details_modal = False
+    edit_modal = False
+    create_modal = False
+    export_max_rows = 0
+    action_disallowed_list = ["delete"]  # mass delete is never offered
+    audit_entity: str | None = None  # set to audit CRUD of this view's model
+
+    def __init__(self, model, session=db, **kwargs):
+        kwargs.setdefault("endpoint", model.__tablename__.replace("_account", ""))
+        super().__init__(model, session, **kwargs)
+
+    # --- rights ---------------------------------------------------------------------------
+    @property
+    def can_create(self):
+        return self._right("c")
+
+    @property
+    def can_edit(self):
+        return self._right("u")
+
+    @property
+    def can_delete(self):
+        return self._right("d")
+
+    @property
+    def can_export(self):
+        return self._right("x")
+
+    def is_action_allowed(self, name):
+        if name == "delete":
+            return False
+        return self._right("a") and super().is_action_allowed(name)
+
+    # --- row scope: list, count, get_one, ajax ----------------------------------------------
+    def get_query(self):
+        return scope_query(super().get_query(), self.model, current_user)
+
+    def get_count_query(self):
+        return scope_query(super().get_count_query(), self.model, current_user)
+
+    def get_one(self, id):
+        pk = self.model.__mapper__.primary_key[0]
+        try:
+            row = self.get_query().filter(pk == pk.type.python_type(id)).one_or_none()
+        except (ValueError, TypeError):
+            row = None
+        if row is None:
+            abort(404)
+        return row
+
+    def scoped_ids_query(self, ids):
+        """The user's rows among `ids` (what bulk actions act on)."""
+        pk = self.model.__mapper__.primary_key[0]
+        clean = []
+        for i in ids:
+            try:
+                clean.append(pk.type.python_type(i))
+            except (ValueError, TypeError):
+                continue
+        return self.get_query().filter(pk.in_(clean))
+
+    def _create_ajax_loader(self, name, options):
+        loader = create_ajax_loader(self.model, self.session, name, name, options)
+        scoped = ScopedAjaxLoader(name, self.session, loader.model, **options)
+        return scoped
+
+    # --- save/delete hooks: scope check, validation, audit ----------------------------------
+    def validate_model(self, model, is_created: bool, form=None) -> None:
+        """Override to enforce invariants; raise DomainError with an Indonesian message."""
+
+    def on_model_change(self, form, model, is_created):
+        self.validate_model(model, is_created, form)
+        changes = _changes(model) if self.audit_entity else None
+        db.session.flush()
+        if not in_scope(model, current_user, db.session):
+            raise DomainError("Data ini berada di luar lingkup akses Anda.")
+        if self.audit_entity and changes:
+            record("insert" if is_created else "update", self.audit_entity, model.id, changes=changes)
+
+    def on_model_delete(self, model):
+        if self.audit_entity:
+            record("delete", self.audit_entity, model.id, changes=_snapshot(model))
+
+    def handle_view_exception(self, exc):
+        if isinstance(exc, IntegrityError):
+            flash("Data tidak dapat disimpan: bertentangan dengan data lain (duplikat atau masih "
+                  "dirujuk oleh data lain).", "error")
+            return True
+        if isinstance(exc, ValidationError):
+            flash(str(exc), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+
+def _snapshot(model) -> dict:
+    out = {}
+    for col in model.__table__.columns:
+        if col.key in ("password_hash", "session_token"):
+            continue
+        out[col.key] = _jsonable(getattr(model, col.key, None))
+    return out
+
+
+def _changes(model) -> dict:
+    from sqlalchemy import inspect
+
+    state = inspect(model)
+    out = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in ("password_hash", "session_token"):
+            continue
+        hist = state.attrs[attr.key].history
+        if hist.has_changes():
+            before = hist.deleted[0] if hist.deleted else None
+            after = hist.added[0] if hist.added else None
+            out[attr.key] = [_jsonable(before), _jsonable(after)]
+    return out
+
+
+def _jsonable(v):
+    if v is None or isinstance(v, (int, float, str, bool)):
+        return v
+    return str(v)
+
+
+class ReadOnlyModelView(SecuredModelView):
+    """A view nobody can change through the admin (audit log, computed tables)."""
+
+    @property
+    def can_create(self):
+        return False
+
+    @property
+    def can_edit(self):
+        return False
+
+    @property
+    def can_delete(self):
+        return False
+
+
+class SecuredBaseView(AccessMixin, BaseView):
+    pass
+
+
+class DashboardView(AccessMixin, AdminIndexView):
+    pass
+
+
+__all__ = ["DashboardView", "DomainError", "ReadOnlyModelView", "SecuredBaseView", "SecuredModelView", "gettext"]

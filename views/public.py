@@ -1,0 +1,42 @@
+"""Public services, citizen feedback and IKM reference tables."""
+from __future__ import annotations
+
+from .base import ReadOnlyModelView, SecuredModelView
+
+
+class PublicServiceView(SecuredModelView):
+    audit_entity = "public_service"
+    column_list = ["unit", "name", "slug", "active"]
+    column_default_sort = "name"
+    column_searchable_list = ["name", "slug"]
+    column_filters = ["active", "unit.name"]
+    column_labels = {"unit": "Unit kerja", "unit.name": "Unit kerja", "name": "Nama layanan",
+                     "slug": "Kode portal", "active": "Aktif", "created_at": "Dibuat", "updated_at": "Diubah"}
+    form_columns = ["unit", "name", "slug", "active"]
+
+
+class PublicFeedbackView(ReadOnlyModelView):
+    column_list = ["created_at", "period", "unit", "service", "employee", "employee_score", "comment",
+                   "comment_hidden"]
+    column_exclude_list = ["client_hash"]
+    column_details_exclude_list = ["client_hash"]
+    column_default_sort = ("created_at", True)
+    column_filters = ["period.code", "unit.name", "comment_hidden"]
+    column_labels = {"created_at": "Waktu", "period": "Periode", "period.code": "Periode",
+                     "unit": "Unit kerja", "unit.name": "Unit kerja", "service": "Layanan",
+                     "employee": "Pegawai yang dinilai", "employee_score": "Nilai pegawai",
+                     "comment": "Komentar", "comment_hidden": "Komentar disembunyikan"}
+
+
+class IkmElementView(SecuredModelView):
+    column_list = ["seq", "code", "name", "question"]
+    column_default_sort = "seq"
+    column_labels = {"seq": "Urutan", "code": "Kode", "name": "Unsur", "question": "Pertanyaan"}
+    form_columns = ["seq", "code", "name", "question"]
+
+
+class IkmBandView(SecuredModelView):
+    column_list = ["letter", "label", "lower", "upper"]
+    column_default_sort = ("lower", True)
+    column_labels = {"letter": "Mutu", "label": "Kinerja unit", "lower": "Batas bawah", "upper": "Batas atas"}
+    form_columns = ["letter", "label", "lower", "upper"]
