@@ -14,17 +14,56 @@ class DomainRuleError(ValueError):
     """A violated business rule; str(err) is shown to the user."""
 
 
-def check_nip(nip: str, employee_type: str | None, *, session=None, exclude_id: int | None = None) -> str:
+def nip_rules(session=None) -> dict:
+    """The instance's NIP settings as keyword arguments of parse_nip (read once per batch)."""
     session = session or db.session
+    return {
+        "pppk_digit13": str(get_setting("nip.pppk_digit13", session)),
+        "min_age_at_appointment": int(get_setting("nip.min_age_at_appointment", session)),
+    }
+
+
+def check_nip_format(nip, employee_type: str | None, rules: dict) -> str:
+    """The NIP rules without the uniqueness lookup (bulk callers check duplicates set-wise)."""
     try:
-        parse_nip(
-            nip,
-            employee_type,
-            pppk_digit13=str(get_setting("nip.pppk_digit13", session)),
-            min_age_at_appointment=int(get_setting("nip.min_age_at_appointment", session)),
-        )
+        parse_nip(nip, employee_type, **rules)
+        return normalise_nip(nip)
     except NipError as err:
         raise DomainRuleError(str(err)) from None
+
+
+def check_rank_for_type(rank_type: str | None, rank_code: str | None, employee_type: str | None) -> None:
+    if rank_type is not None and rank_type != employee_type:
+        raise DomainRuleError(
+            f"Pangkat/golongan {rank_code} tidak berlaku untuk jenis pegawai {employee_type}."
+        )
+
+
+def check_position_in_unit(position_name: str, position_unit_id, unit_id, unit_name: str) -> None:
+    if position_unit_id != unit_id:
+        raise DomainRuleError(f"Jabatan '{position_name}' bukan jabatan pada unit {unit_name}.")
+
+
+def find_superior_cycle(start, superior_of) -> list | None:
+    """Follow `superior_of(key)` from `start`; return the keys of the cycle met, or None.
+
+    Works on any keys (ids, NIPs) so that bulk callers can check a graph made of the database
+    plus pending changes (the Excel import) with the same rule as the admin form."""
+    path: list = []
+    index: dict = {}
+    current = start
+    while current is not None:
+        if current in index:
+            return path[index[current]:]
+        index[current] = len(path)
+        path.append(current)
+        current = superior_of(current)
+    return None
+
+
+def check_nip(nip: str, employee_type: str | None, *, session=None, exclude_id: int | None = None) -> str:
+    session = session or db.session
+    check_nip_format(nip, employee_type, nip_rules(session))
     clean = normalise_nip(nip)
     q = select(Employee.id, Employee.name).where(Employee.nip == clean)
     if exclude_id is not None:
@@ -52,6 +91,13 @@ def superior_chain_has(employee_id: int | None, superior_id: int | None, *, sess
 
 def check_employee(emp: Employee, *, session=None) -> None:
     session = session or db.session
+    # The object is already changed in memory: query without flushing it first (a cyclic
+    # superior link would otherwise fail inside the flush instead of with our message).
+    with session.no_autoflush:
+        _check_employee(emp, session)
+
+
+def _check_employee(emp: Employee, session) -> None:
     emp.nip = check_nip(emp.nip, emp.employee_type, session=session, exclude_id=emp.id)
     if not (emp.name or "").strip():
         raise DomainRuleError("Nama pegawai wajib diisi.")
@@ -60,14 +106,12 @@ def check_employee(emp: Employee, *, session=None) -> None:
         raise DomainRuleError("Pegawai tidak boleh menjadi atasan bagi dirinya sendiri.")
     if superior_chain_has(emp.id, sup_id, session=session):
         raise DomainRuleError("Atasan yang dipilih membuat rantai atasan melingkar (siklus).")
-    if emp.rank is not None and emp.rank.employee_type != emp.employee_type:
-        raise DomainRuleError(
-            f"Pangkat/golongan {emp.rank.code} tidak berlaku untuk jenis pegawai {emp.employee_type}."
-        )
+    if emp.rank is not None:
+        check_rank_for_type(emp.rank.employee_type, emp.rank.code, emp.employee_type)
     pos = emp.position
     unit = emp.unit
-    if pos is not None and unit is not None and pos.unit_id != unit.id:
-        raise DomainRuleError(f"Jabatan '{pos.name}' bukan jabatan pada unit {unit.name}.")
+    if pos is not None and unit is not None:
+        check_position_in_unit(pos.name, pos.unit_id, unit.id, unit.name)
 
 
 def check_unit(unit: Unit, *, session=None) -> None:

@@ -10,6 +10,7 @@ import os
 import re
 
 import pytest
+from flask import g
 from sqlalchemy import text
 
 from config import TestConfig
@@ -89,6 +90,10 @@ def app(_schema, app_config):
     from kinerja_admin.reference import seed_reference
 
     app = create_app(app_config)
+    # The fixture keeps one app context pushed so tests can use db.session directly; requests made by
+    # the test client reuse it, so Flask-Login's per-context cache of the user must be dropped per
+    # request (production requests each get a fresh context).
+    app.before_request(lambda: g.pop("_login_user", None) and None)
     with app.app_context():
         clean_tables()
         seed_reference(db.session)

@@ -90,6 +90,20 @@ class SecuredModelView(AccessMixin, ModelView):
             return False
         return self._right("a") and super().is_action_allowed(name)
 
+    # Flask-Admin answers a forbidden create/edit/delete/export with a redirect to the list;
+    # we answer 403 so that a forbidden path is visibly forbidden (and testable).
+    _RIGHT_OF_VIEW = {"create_view": "can_create", "edit_view": "can_edit", "delete_view": "can_delete",
+                      "export": "can_export", "ajax_update": "can_edit"}
+
+    def _handle_view(self, name, **kwargs):
+        response = super()._handle_view(name, **kwargs)
+        if response is not None:
+            return response
+        flag = self._RIGHT_OF_VIEW.get(name)
+        if flag and not getattr(self, flag):
+            abort(403)
+        return None
+
     # --- row scope: list, count, get_one, ajax ----------------------------------------------
     def get_query(self):
         return scope_query(super().get_query(), self.model, current_user)
@@ -106,6 +120,11 @@ class SecuredModelView(AccessMixin, ModelView):
         if row is None:
             abort(404)
         return row
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        form._obj = obj  # field validators need the record being edited (e.g. uniqueness)
+        return form
 
     def scoped_ids_query(self, ids):
         """The user's rows among `ids` (what bulk actions act on)."""

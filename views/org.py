@@ -88,6 +88,22 @@ class RankView(SecuredModelView):
     form_args = {"employee_type": {"choices": choices(EMPLOYEE_TYPES), "label": "Jenis pegawai"}}
 
 
+class NipField:
+    """Field validator: the NIP rules and uniqueness from kinerja_admin.masterdata, shown on the field."""
+
+    def __call__(self, form, field):
+        from wtforms.validators import ValidationError
+
+        from kinerja_admin.masterdata import check_nip
+
+        obj = getattr(form, "_obj", None)
+        emp_type = form.employee_type.data if hasattr(form, "employee_type") else None
+        try:
+            field.data = check_nip(field.data, emp_type, exclude_id=getattr(obj, "id", None))
+        except DomainRuleError as err:
+            raise ValidationError(str(err)) from None
+
+
 class EmployeeView(SecuredModelView):
     audit_entity = "employee"
     column_list = ["nip", "name", "employee_type", "rank", "position", "unit", "superior", "active"]
@@ -105,11 +121,19 @@ class EmployeeView(SecuredModelView):
     form_columns = ["nip", "name", "employee_type", "rank", "unit", "position", "superior", "email", "active"]
     form_overrides = {"employee_type": SelectField}
     form_args = {"employee_type": {"choices": choices(EMPLOYEE_TYPES), "label": "Jenis pegawai"},
-                 "nip": {"description": "18 digit, tanpa spasi. Contoh: 196711101992031001"}}
+                 "nip": {"description": "18 digit, tanpa spasi. Contoh: 196711101992031001",
+                         "validators": [NipField()]}}
     form_ajax_refs = {"superior": EMPLOYEE_AJAX,
                       "position": {"fields": ("name",), "page_size": 15, "minimum_input_length": 2,
                                    "placeholder": "Cari jabatan"}}
-    column_list_related = ["unit", "rank", "position", "superior"]
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        # NipField reports duplicates with the holder's name; drop Flask-Admin's generic Unique check.
+        nip = form_class.nip
+        nip.kwargs["validators"] = [v for v in nip.kwargs.get("validators", [])
+                                    if type(v).__name__ != "Unique"]
+        return form_class
 
     def validate_model(self, model, is_created, form=None):
         _domain(check_employee, model)
