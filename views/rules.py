@@ -1,12 +1,65 @@
 """Scoring rule tables (filled, validated and extended by the scoring engine issue)."""
 from __future__ import annotations
 
+from flask import flash, redirect, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.model.form import InlineFormAdmin
 from wtforms import SelectField
 
-from models import UnitRating
-from models.base import ORG_RATINGS, SCHEME_KINDS, choices
+from kinerja_admin.scoring.formulas import FORMULA_CHOICES
+from kinerja_admin.scoring.validation import (
+    CHILDREN, SchemeError, assert_editable, clone_scheme, closed_periods_using, validate_scheme,
+)
+from models import (
+    AchievementBand, BehaviourAspect, CategoryThreshold, ComponentWeight, DistributionRule, Period,
+    PredicateBand, PredicateMatrixCell, RaterRoleWeight, SchemeFormula, UnitRating, db,
+)
+from models.base import CATEGORIES, ORG_RATINGS, RATER_ROLES, SCHEME_KINDS, TARGET_ASPECTS, choices
 
-from .base import SecuredModelView
+from .base import DomainError, SecuredModelView
+
+
+def _inline(model, columns, labels, selects=None):
+    """An inline child form (pk first, as Flask-Admin 2.x requires) with Indonesian labels."""
+    selects = selects or {}
+    args = {c: {"label": labels.get(c, c)} for c in columns}
+    for col, opts in selects.items():
+        args[col]["choices"] = opts
+    return InlineFormAdmin(model, form_columns=["id", *columns], form_args=args,
+                           form_overrides={c: SelectField for c in selects}, form_label=labels.get("_", None))
+
+
+INLINES = [
+    _inline(ComponentWeight, ["component", "weight"],
+            {"_": "Bobot komponen", "component": "Komponen", "weight": "Bobot (%)"},
+            {"component": [("skp", "SKP"), ("perilaku", "Perilaku")]}),
+    _inline(RaterRoleWeight, ["role", "weight"], {"_": "Bobot peran penilai", "role": "Peran", "weight": "Bobot (%)"},
+            {"role": choices(RATER_ROLES)}),
+    _inline(BehaviourAspect, ["seq", "code", "name", "weight", "structural_only", "indicators_text"],
+            {"_": "Aspek perilaku", "seq": "Urutan", "code": "Kode", "name": "Nama", "weight": "Bobot",
+             "structural_only": "Hanya jabatan struktural", "indicators_text": "Kalimat indikator (satu per baris)"}),
+    _inline(SchemeFormula, ["aspect", "formula_code", "is_default"],
+            {"_": "Rumus indikator", "aspect": "Aspek sasaran", "formula_code": "Rumus", "is_default": "Bawaan"},
+            {"aspect": choices(TARGET_ASPECTS), "formula_code": FORMULA_CHOICES}),
+    _inline(AchievementBand, ["lower", "upper", "value_from", "value_to", "span_to"],
+            {"_": "Pita capaian", "lower": "Capaian dari (%)", "upper": "Capaian sampai (< %)",
+             "value_from": "Nilai awal", "value_to": "Nilai akhir", "span_to": "Capaian akhir rentang"}),
+    _inline(PredicateBand, ["lower", "upper", "label", "requires_innovation", "priority"],
+            {"_": "Pita predikat", "lower": "Dari", "upper": "Sampai (<)", "label": "Predikat",
+             "requires_innovation": "Syarat ada inovasi", "priority": "Prioritas"}),
+    _inline(PredicateMatrixCell, ["hasil", "perilaku", "predicate"],
+            {"_": "Sel matriks predikat", "hasil": "Hasil kerja", "perilaku": "Perilaku", "predicate": "Predikat"},
+            {"hasil": choices(CATEGORIES), "perilaku": choices(CATEGORIES)}),
+    _inline(CategoryThreshold, ["dimension", "category", "lower"],
+            {"_": "Ambang kategori", "dimension": "Dimensi", "category": "Kategori", "lower": "Mulai dari"},
+            {"dimension": [("hasil", "Hasil kerja"), ("perilaku", "Perilaku")], "category": choices(CATEGORIES)}),
+    _inline(DistributionRule, ["org_rating", "predicates", "min_pct", "max_pct", "min_count"],
+            {"_": "Kurva distribusi", "org_rating": "Predikat organisasi",
+             "predicates": "Predikat pegawai (pisahkan dengan |)", "min_pct": "Minimal (%)",
+             "max_pct": "Maksimal (%)", "min_count": "Jumlah minimal"},
+            {"org_rating": choices(ORG_RATINGS)}),
+]
 
 
 class ScoringSchemeView(SecuredModelView):
@@ -29,6 +82,62 @@ class ScoringSchemeView(SecuredModelView):
     column_details_exclude_list = ["component_weights", "rater_weights", "aspects", "formulas",
                                    "achievement_bands", "predicate_bands", "matrix_cells",
                                    "category_thresholds", "distribution_rules"]
+    inline_models = INLINES
+    details_template = "admin/scoring/scheme_details.html"
+
+    def validate_model(self, model, is_created, form=None):
+        """Rules live in kinerja_admin.scoring.validation; here they are only called."""
+        try:
+            if not is_created:
+                assert_editable(db.session, model)
+            db.session.flush()  # inline children added/removed by the form
+            for rel in CHILDREN:
+                db.session.expire(model, [rel])
+            validate_scheme(model)
+        except SchemeError as err:
+            raise DomainError(str(err)) from err
+        if not is_created:
+            model.version = (model.version or 1) + 1  # editing a scheme's rules bumps its version
+
+    def on_model_delete(self, model):
+        try:
+            assert_editable(db.session, model)
+        except SchemeError as err:
+            raise DomainError(str(err)) from err
+        if db.session.scalar(db.select(Period.id).where(Period.scheme_id == model.id).limit(1)) is not None:
+            raise DomainError(f"Skema {model.code} masih dipakai periode dan tidak dapat dihapus.")
+        super().on_model_delete(model)
+
+    @action("salin", "Salin skema", "Salin skema terpilih beserta seluruh aturannya?")
+    def action_clone(self, ids):
+        from kinerja_admin.audit import record
+
+        made = []
+        for scheme in self.scoped_ids_query(ids).all():
+            copy = clone_scheme(db.session, scheme)
+            db.session.flush()
+            record("clone", "scoring_scheme", copy.id, changes={"from": scheme.code, "to": copy.code})
+            made.append(copy.code)
+        db.session.commit()
+        if made:
+            flash(f"Skema disalin: {', '.join(made)}. Ubah salinannya lalu pilih di periode.", "success")
+        else:
+            flash("Tidak ada skema yang disalin.", "warning")
+
+    @expose("/details/")
+    def details_view(self):
+        from flask import request
+
+        from kinerja_admin.scoring.distribution import check_distribution
+
+        scheme = self.get_one(request.args.get("id"))
+        periods = db.session.scalars(db.select(Period).where(Period.scheme_id == scheme.id)
+                                     .order_by(Period.code)).all()
+        self._template_args["scheme"] = scheme
+        self._template_args["closed_periods"] = closed_periods_using(db.session, scheme.id)
+        self._template_args["period_warnings"] = [(p, check_distribution(db.session, p)) for p in periods
+                                                  if scheme.kind == "matrix"]
+        return super().details_view()
 
 
 class UnitRatingView(SecuredModelView):

@@ -166,8 +166,7 @@ def build_permenpanrb_2022() -> ScoringScheme:
     s = ScoringScheme(code="PERMENPANRB-6-2022", name="PermenPANRB 6/2022 (BerAKHLAK, matriks predikat)",
                       kind="matrix", regulation="PermenPANRB 6 Tahun 2022; SE MenPANRB 3/2023",
                       scale_min=D(1), scale_max=D(5))
-    s.component_weights = [ComponentWeight(component="skp", weight=D(70)),
-                           ComponentWeight(component="perilaku", weight=D(30))]
+    # No component weights: the 6/2022 regime is categorical (matrix), with no weighted final number.
     s.rater_weights = [RaterRoleWeight(role=r, weight=D(w)) for r, w in
                        {"atasan": 50, "rekan": 20, "bawahan": 15, "diri": 0, "masyarakat": 15}.items()]
     s.aspects = [BehaviourAspect(code=c, name=n, weight=D(1), seq=i, indicators_text="\n".join(sentences))

@@ -1,0 +1,31 @@
+"""`flask kinerja score PERIOD`: compute every employee of a period (one transaction)."""
+from __future__ import annotations
+
+import click
+
+from kinerja_admin.cli import _fail, kinerja_cli
+
+
+@kinerja_cli.command("score")
+@click.argument("period_code")
+def score_cmd(period_code):
+    """Hitung nilai seluruh pegawai satu periode (berbasis himpunan, aman diulang)."""
+    from models import db
+
+    from .engine import ScoringError, find_period, score_period, summary_message
+
+    period = find_period(db.session, period_code)
+    if period is None:
+        _fail(f"periode '{period_code}' tidak ditemukan.")
+    try:
+        summary = score_period(db.session, period)
+        db.session.commit()
+    except ScoringError as err:
+        db.session.rollback()
+        _fail(str(err))
+    click.echo(summary_message(summary))
+    for pred, n in summary["predicates"].items():
+        click.echo(f"  {pred}: {n}")
+    for w in summary["warnings"]:
+        click.secho(f"Peringatan distribusi: {w}", fg="yellow")
+    click.echo(f"Selesai dalam {summary['seconds']} detik.")

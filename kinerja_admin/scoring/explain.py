@@ -1,0 +1,79 @@
+"""How a stored result was reached, recomputed in Python from the stored inputs and rule rows."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from models import BehaviourAspect, Indicator, Realisation, ScoreDetail, ScoringScheme, Target, WorkPlan, db
+from models.base import CATEGORIES, RATER_ROLES
+
+from .formulas import FORMULAS, reference_value
+from .rules import load_rules, ref_predicate
+
+
+def explain_result(session, result) -> dict:
+    scheme = session.get(ScoringScheme, result.scheme_id)
+    rules = load_rules(scheme)
+    out = {"scheme": scheme.code, "scheme_name": scheme.name, "scheme_version_used": result.scheme_version,
+           "scheme_version_now": scheme.version, "kind": scheme.kind, "targets": [], "roles": [],
+           "component_weights": {k: str(v) for k, v in rules.component_weights.items()},
+           "rater_weights": {k: str(v) for k, v in rules.rater_weights.items()},
+           "final_expression": rules.final_expression, "round_decimals": rules.round_decimals,
+           "skp_value": result.skp_value, "behaviour_value": result.behaviour_value,
+           "final_value": result.final_value, "predicate": result.predicate}
+    if result.work_plan_id:
+        latest = (select(Realisation.indicator_id, func.max(Realisation.id).label("rid"))
+                  .group_by(Realisation.indicator_id).subquery())
+        targets = session.scalars(select(Target).where(Target.work_plan_id == result.work_plan_id)
+                                  .order_by(Target.seq)).all()
+        for t in targets:
+            rows = session.execute(
+                select(Indicator, Realisation.value).outerjoin(latest, latest.c.indicator_id == Indicator.id)
+                .outerjoin(Realisation, Realisation.id == latest.c.rid)
+                .where(Indicator.target_id == t.id).order_by(Indicator.id)).all()
+            inds, values = [], []
+            for ind, realised in rows:
+                code = rules.formula_for(ind.formula_code, ind.aspect)
+                value = None
+                if code and realised is not None:
+                    value = reference_value(code, realised, ind.target_value, ind.lower_is_better, rules.bands)
+                if value is not None:
+                    values.append(value)
+                inds.append({"description": ind.description, "aspect": ind.aspect, "target": ind.target_value,
+                             "realised": realised, "unit": ind.unit_label, "lower_is_better": ind.lower_is_better,
+                             "formula": code, "formula_label": FORMULAS[code].label if code else "-",
+                             "value": None if value is None else round(value, 4)})
+            out["targets"].append({"seq": t.seq, "description": t.description, "indicators": inds,
+                                   "value": round(sum(values) / len(values), 4) if values else None})
+    aspects = {a.id: a for a in session.scalars(select(BehaviourAspect)
+                                                .where(BehaviourAspect.scheme_id == scheme.id))}
+    details = session.scalars(select(ScoreDetail).where(ScoreDetail.result_id == result.id)).all()
+    for role in RATER_ROLES:
+        rows = [d for d in details if d.role == role]
+        if not rows:
+            continue
+        rows.sort(key=lambda d: aspects[d.aspect_id].seq if d.aspect_id in aspects else 0)
+        out["roles"].append({"role": role, "label": RATER_ROLES[role],
+                             "weight": str(rules.rater_weights.get(role, Decimal(0))),
+                             "average": getattr(result, f"{role}_avg"),
+                             "aspects": [{"aspect": aspects[d.aspect_id].name if d.aspect_id in aspects else d.aspect_id,
+                                          "average": d.average, "raters": d.raters} for d in rows]})
+    if scheme.kind == "matrix":
+        out["matrix_cell"] = {"hasil": CATEGORIES.get(result.hasil_category, result.hasil_category),
+                              "perilaku": CATEGORIES.get(result.perilaku_category, result.perilaku_category),
+                              "predicate": rules.matrix.get((result.hasil_category, result.perilaku_category))}
+        plan = session.get(WorkPlan, result.work_plan_id) if result.work_plan_id else None
+        out["categories_set_by_rater"] = bool(plan and plan.hasil_rating and plan.perilaku_rating)
+    else:
+        plan = session.get(WorkPlan, result.work_plan_id) if result.work_plan_id else None
+        innovation = bool(plan and plan.innovation)
+        label = ref_predicate(rules, result.final_value, innovation)
+        band = next((b for b in rules.ordered_predicate_bands() if b.label == label), None)
+        out["band"] = None if band is None else {
+            "label": band.label, "lower": band.lower, "upper": band.upper,
+            "requires_innovation": band.requires_innovation, "innovation": innovation}
+    return out
+
+
+__all__ = ["explain_result", "db"]

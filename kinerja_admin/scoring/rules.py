@@ -1,0 +1,106 @@
+"""Load a scheme's rule rows into plain data, once per scoring run (engine, explanation, tests)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional
+
+from models.base import RATER_ROLES
+
+from .formulas import FORMULAS, Band, bands_from_rows
+
+
+@dataclass
+class PBand:
+    lower: Decimal
+    upper: Optional[Decimal]
+    label: str
+    requires_innovation: bool
+    priority: int
+
+
+@dataclass
+class Rules:
+    scheme_id: int
+    code: str
+    version: int
+    kind: str
+    component_weights: dict[str, Decimal]
+    rater_weights: dict[str, Decimal]
+    aspects: list  # (id, code, name, weight, structural_only)
+    allowed_formulas: list[str]
+    default_formula: dict[str, str]
+    bands: list[Band]
+    predicate_bands: list[PBand]
+    matrix: dict[tuple[str, str], str]
+    thresholds: dict[str, list[tuple[Decimal, str]]] = field(default_factory=dict)  # dim -> [(lower, cat)] desc
+    final_expression: Optional[str] = None
+    round_decimals: Optional[int] = None
+
+    @property
+    def has_structural_only(self) -> bool:
+        return any(a[4] for a in self.aspects)
+
+    def formula_for(self, code: Optional[str], aspect: str) -> Optional[str]:
+        if code in self.allowed_formulas:
+            return code
+        return self.default_formula.get(aspect)
+
+    def ordered_predicate_bands(self) -> list[PBand]:
+        return sorted(self.predicate_bands, key=lambda b: (-b.priority, -int(b.requires_innovation), -b.lower))
+
+
+def load_rules(scheme) -> Rules:
+    allowed = sorted({f.formula_code for f in scheme.formulas if f.formula_code in FORMULAS})
+    defaults: dict[str, str] = {}
+    for f in sorted(scheme.formulas, key=lambda f: (not f.is_default, f.id or 0)):
+        if f.formula_code in FORMULAS:
+            defaults.setdefault(f.aspect, f.formula_code)
+    thresholds: dict[str, list] = {}
+    for t in scheme.category_thresholds:
+        thresholds.setdefault(t.dimension, []).append((Decimal(t.lower), t.category))
+    for k in thresholds:
+        thresholds[k].sort(key=lambda x: -x[0])
+    return Rules(
+        scheme_id=scheme.id,
+        code=scheme.code,
+        version=scheme.version,
+        kind=scheme.kind,
+        component_weights={c.component: Decimal(c.weight) for c in scheme.component_weights},
+        rater_weights={r.role: Decimal(r.weight) for r in scheme.rater_weights if r.role in RATER_ROLES},
+        aspects=[(a.id, a.code, a.name, Decimal(a.weight), bool(a.structural_only)) for a in scheme.aspects],
+        allowed_formulas=allowed,
+        default_formula=defaults,
+        bands=bands_from_rows(scheme.achievement_bands),
+        predicate_bands=[PBand(Decimal(b.lower), None if b.upper is None else Decimal(b.upper), b.label,
+                               bool(b.requires_innovation), b.priority or 0) for b in scheme.predicate_bands],
+        matrix={(c.hasil, c.perilaku): c.predicate for c in scheme.matrix_cells},
+        thresholds=thresholds,
+        final_expression=(scheme.final_expression or "").strip() or None,
+        round_decimals=scheme.round_decimals,
+    )
+
+
+# --- reference predicate logic (Python), mirrored in SQL by the engine ----------------------
+
+def ref_predicate(rules: Rules, final: Optional[Decimal], innovation: bool) -> Optional[str]:
+    from decimal import ROUND_HALF_UP
+
+    if final is None:
+        return None
+    v = Decimal(final)
+    if rules.round_decimals is not None:
+        v = v.quantize(Decimal(1).scaleb(-rules.round_decimals), rounding=ROUND_HALF_UP)
+    for b in rules.ordered_predicate_bands():
+        if v >= b.lower and (b.upper is None or v < b.upper) and (innovation or not b.requires_innovation):
+            return b.label
+    return None
+
+
+def ref_category(rules: Rules, dimension: str, value: Optional[Decimal]) -> Optional[str]:
+    if value is None:
+        return None
+    for lower, cat in rules.thresholds.get(dimension, []):
+        if Decimal(value) >= lower:
+            return cat
+    return None

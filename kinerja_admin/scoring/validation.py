@@ -1,0 +1,277 @@
+"""Scheme validation on save, edit guards (preset lock, closed periods) and cloning."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import func, select
+
+from models import (
+    AchievementBand, BehaviourAspect, CategoryThreshold, ComponentWeight, DistributionRule, Period,
+    PredicateBand, PredicateMatrixCell, RaterRoleWeight, SchemeFormula, ScoringScheme,
+)
+from models.base import CATEGORIES, ORG_RATINGS, RATER_ROLES, SCHEME_KINDS, TARGET_ASPECTS
+
+from .expression import ExpressionError, parse
+from .formulas import FORMULAS
+
+HUNDRED = Decimal(100)
+CHILDREN = ("component_weights", "rater_weights", "aspects", "formulas", "achievement_bands",
+            "predicate_bands", "matrix_cells", "category_thresholds", "distribution_rules")
+
+
+class SchemeError(ValueError):
+    """The scheme is not valid or may not be changed; the message is Indonesian."""
+
+
+def _d(v) -> Optional[Decimal]:
+    return None if v is None else Decimal(v)
+
+
+def _fmt(v) -> str:
+    return "tak terbatas" if v is None else f"{Decimal(v).normalize():f}"
+
+
+def validate_scheme(scheme: ScoringScheme) -> None:
+    """Raise SchemeError with an Indonesian message when the scheme's rules are inconsistent."""
+    if scheme.kind not in SCHEME_KINDS:
+        raise SchemeError("Jenis skema harus numerik atau matriks.")
+    if scheme.scale_min is not None and scheme.scale_max is not None and scheme.scale_min >= scheme.scale_max:
+        raise SchemeError("Skala minimal harus lebih kecil dari skala maksimal.")
+    if scheme.round_decimals is not None and not 0 <= scheme.round_decimals <= 4:
+        raise SchemeError("Pembulatan sebelum predikat harus 0 sampai 4 desimal (atau dikosongkan).")
+
+    # component weights
+    comps = [c for c in scheme.component_weights]
+    seen = set()
+    for c in comps:
+        if c.component not in ("skp", "perilaku"):
+            raise SchemeError(f"Komponen '{c.component}' tidak dikenal (pilih skp atau perilaku).")
+        if c.component in seen:
+            raise SchemeError(f"Bobot komponen '{c.component}' tercantum lebih dari sekali.")
+        seen.add(c.component)
+        if c.weight is None or c.weight < 0:
+            raise SchemeError("Bobot komponen tidak boleh kosong atau negatif.")
+    if scheme.kind == "numeric" and not (scheme.final_expression or "").strip():
+        if seen != {"skp", "perilaku"}:
+            raise SchemeError("Skema numerik tanpa rumus nilai akhir memerlukan bobot komponen skp dan perilaku.")
+    if comps:
+        total = sum(Decimal(c.weight) for c in comps)
+        if total != HUNDRED:
+            raise SchemeError(f"Jumlah bobot komponen (SKP + perilaku) harus 100, sekarang {_fmt(total)}.")
+
+    # rater weights
+    roles = set()
+    for r in scheme.rater_weights:
+        if r.role not in RATER_ROLES:
+            raise SchemeError(f"Peran penilai '{r.role}' tidak dikenal ({', '.join(RATER_ROLES)}).")
+        if r.role in roles:
+            raise SchemeError(f"Bobot peran penilai '{r.role}' tercantum lebih dari sekali.")
+        roles.add(r.role)
+        if r.weight is None or r.weight < 0:
+            raise SchemeError("Bobot peran penilai tidak boleh kosong atau negatif.")
+    if not scheme.rater_weights:
+        raise SchemeError("Isi paling sedikit satu bobot peran penilai (misalnya atasan 100).")
+    total = sum(Decimal(r.weight) for r in scheme.rater_weights)
+    if total != HUNDRED:
+        raise SchemeError(f"Jumlah bobot peran penilai harus 100, sekarang {_fmt(total)}.")
+
+    # behaviour aspects
+    if not scheme.aspects:
+        raise SchemeError("Isi paling sedikit satu aspek perilaku.")
+    codes = set()
+    for a in scheme.aspects:
+        if not a.code or not a.name:
+            raise SchemeError("Setiap aspek perilaku memerlukan kode dan nama.")
+        if a.code in codes:
+            raise SchemeError(f"Kode aspek perilaku '{a.code}' tercantum lebih dari sekali.")
+        codes.add(a.code)
+        if a.weight is None or a.weight <= 0:
+            raise SchemeError(f"Bobot aspek perilaku '{a.name}' harus lebih dari 0.")
+    if all(a.structural_only for a in scheme.aspects):
+        raise SchemeError("Paling sedikit satu aspek perilaku harus berlaku untuk semua jabatan.")
+
+    # formulas
+    if not scheme.formulas:
+        raise SchemeError("Pilih paling sedikit satu rumus indikator.")
+    for f in scheme.formulas:
+        if f.formula_code not in FORMULAS:
+            raise SchemeError(f"Rumus '{f.formula_code}' tidak dikenal. Pilihan: {', '.join(FORMULAS)}.")
+        if f.aspect not in TARGET_ASPECTS:
+            raise SchemeError(f"Aspek sasaran '{f.aspect}' tidak dikenal ({', '.join(TARGET_ASPECTS)}).")
+    defaults = {}
+    for f in scheme.formulas:
+        if f.is_default:
+            if f.aspect in defaults:
+                raise SchemeError(f"Aspek '{f.aspect}' memiliki lebih dari satu rumus bawaan.")
+            defaults[f.aspect] = f.formula_code
+
+    _check_achievement_bands(scheme)
+    if scheme.kind == "numeric":
+        _check_predicate_bands(scheme)
+    else:
+        _check_matrix(scheme)
+    _check_distribution(scheme)
+
+    expr = (scheme.final_expression or "").strip()
+    if expr:
+        try:
+            parse(expr)
+        except ExpressionError as err:
+            raise SchemeError(str(err)) from err
+
+
+def _check_intervals(items, what: str) -> None:
+    """Half-open [lower, upper) intervals sorted by lower: no gaps, no overlaps, last may be open."""
+    items = sorted(items, key=lambda x: x[0])
+    for i, (lo, up, name) in enumerate(items):
+        if up is not None and up <= lo:
+            raise SchemeError(f"{what} '{name}': batas atas ({_fmt(up)}) harus lebih besar dari batas bawah ({_fmt(lo)}).")
+        if i + 1 < len(items):
+            nlo, _, nname = items[i + 1]
+            if up is None or nlo < up:
+                raise SchemeError(f"{what} '{name}' dan '{nname}' saling tumpang tindih.")
+            if nlo > up:
+                raise SchemeError(f"Ada celah antara {what.lower()} '{name}' (sampai {_fmt(up)}) "
+                                  f"dan '{nname}' (mulai {_fmt(nlo)}).")
+
+
+def _check_achievement_bands(scheme) -> None:
+    if not scheme.achievement_bands:
+        return
+    items = []
+    for b in scheme.achievement_bands:
+        if b.lower is None or b.value_from is None:
+            raise SchemeError("Setiap pita capaian memerlukan batas bawah dan nilai awal.")
+        if (b.value_to is None) != (b.span_to is None):
+            raise SchemeError("Pita capaian linear memerlukan nilai akhir dan batas rentang sekaligus.")
+        if b.span_to is not None and b.span_to < b.lower:
+            raise SchemeError("Batas rentang pita capaian tidak boleh di bawah batas bawahnya.")
+        items.append((_d(b.lower), _d(b.upper), f"{_fmt(b.lower)}-{_fmt(b.upper)}"))
+    _check_intervals(items, "Pita capaian")
+
+
+def _check_predicate_bands(scheme) -> None:
+    plain = [b for b in scheme.predicate_bands if not b.requires_innovation]
+    if not plain:
+        raise SchemeError("Skema numerik memerlukan pita predikat.")
+    for b in scheme.predicate_bands:
+        if not (b.label or "").strip():
+            raise SchemeError("Setiap pita predikat memerlukan label.")
+        if b.lower is None:
+            raise SchemeError(f"Pita predikat '{b.label}' memerlukan batas bawah.")
+        if b.upper is not None and b.upper <= b.lower:
+            raise SchemeError(f"Pita predikat '{b.label}': batas atas harus lebih besar dari batas bawah.")
+    # unconditional bands partition the range; conditional ones (innovation) are overrides
+    _check_intervals([(_d(b.lower), _d(b.upper), b.label) for b in plain], "Pita predikat")
+    lowest = min(_d(b.lower) for b in plain)
+    if scheme.scale_min is not None and lowest > Decimal(min(0, scheme.scale_min)):
+        raise SchemeError(f"Pita predikat harus dimulai dari 0 (sekarang mulai {_fmt(lowest)}).")
+    if any(b.upper is not None for b in plain) and max(plain, key=lambda b: b.lower).upper is not None:
+        raise SchemeError("Pita predikat tertinggi harus terbuka ke atas (batas atas dikosongkan).")
+
+
+def _check_matrix(scheme) -> None:
+    cells = {}
+    for c in scheme.matrix_cells:
+        if c.hasil not in CATEGORIES or c.perilaku not in CATEGORIES:
+            raise SchemeError("Sel matriks memakai kategori yang tidak dikenal (dibawah, sesuai, diatas).")
+        if (c.hasil, c.perilaku) in cells:
+            raise SchemeError(f"Sel matriks hasil '{c.hasil}' x perilaku '{c.perilaku}' tercantum dua kali.")
+        if not (c.predicate or "").strip():
+            raise SchemeError("Setiap sel matriks memerlukan predikat.")
+        cells[(c.hasil, c.perilaku)] = c.predicate
+    missing = [f"{CATEGORIES[h]} x {CATEGORIES[p]}" for h in CATEGORIES for p in CATEGORIES if (h, p) not in cells]
+    if missing:
+        raise SchemeError(f"Matriks predikat belum lengkap (harus 9 sel); belum ada: {'; '.join(missing)}.")
+    order = {"dibawah": 0, "sesuai": 1, "diatas": 2}
+    by_dim: dict[str, dict[str, Decimal]] = {}
+    for t in scheme.category_thresholds:
+        if t.dimension not in ("hasil", "perilaku") or t.category not in CATEGORIES:
+            raise SchemeError("Ambang kategori memakai dimensi atau kategori yang tidak dikenal.")
+        if t.category in by_dim.setdefault(t.dimension, {}):
+            raise SchemeError(f"Ambang {t.dimension} '{t.category}' tercantum dua kali.")
+        by_dim[t.dimension][t.category] = _d(t.lower)
+    for dim, cats in by_dim.items():
+        ranked = sorted(cats.items(), key=lambda kv: order[kv[0]])
+        for (c1, v1), (c2, v2) in zip(ranked, ranked[1:]):
+            if v2 <= v1:
+                raise SchemeError(f"Ambang {dim}: '{CATEGORIES[c2]}' harus lebih tinggi dari '{CATEGORIES[c1]}'.")
+
+
+def _check_distribution(scheme) -> None:
+    for r in scheme.distribution_rules:
+        if r.org_rating not in ORG_RATINGS:
+            raise SchemeError(f"Predikat organisasi '{r.org_rating}' tidak dikenal.")
+        if not (r.predicates or "").strip():
+            raise SchemeError("Aturan distribusi memerlukan predikat.")
+        for v in (r.min_pct, r.max_pct):
+            if v is not None and not 0 <= v <= 100:
+                raise SchemeError("Persentase aturan distribusi harus 0 sampai 100.")
+        if r.min_pct is not None and r.max_pct is not None and r.min_pct > r.max_pct:
+            raise SchemeError("Persentase minimal aturan distribusi melebihi persentase maksimal.")
+        if r.min_pct is None and r.max_pct is None and r.min_count is None:
+            raise SchemeError("Aturan distribusi memerlukan persentase minimal/maksimal atau jumlah minimal.")
+
+
+# --- edit guards ----------------------------------------------------------------------------
+
+def closed_periods_using(session, scheme_id: int) -> list[str]:
+    return list(session.scalars(select(Period.code).where(Period.scheme_id == scheme_id,
+                                                          Period.status == "closed")))
+
+
+def assert_editable(session, scheme: ScoringScheme) -> None:
+    """Presets are locked; a scheme used by a closed period is read-only."""
+    if scheme.id is None:
+        return
+    if scheme.is_preset or scheme.locked:
+        raise SchemeError(f"Skema {scheme.code} adalah bawaan regulasi/terkunci dan tidak dapat diubah. "
+                          "Gunakan aksi 'Salin skema' lalu ubah salinannya.")
+    closed = closed_periods_using(session, scheme.id)
+    if closed:
+        raise SchemeError(f"Skema {scheme.code} dipakai periode yang sudah ditutup ({', '.join(closed)}) "
+                          "sehingga hanya dapat dibaca. Salin skema untuk membuat versi baru.")
+
+
+# --- cloning ----------------------------------------------------------------------------------
+
+_COPY = {
+    "component_weights": (ComponentWeight, ("component", "weight")),
+    "rater_weights": (RaterRoleWeight, ("role", "weight")),
+    "aspects": (BehaviourAspect, ("code", "name", "weight", "seq", "structural_only", "indicators_text")),
+    "formulas": (SchemeFormula, ("aspect", "formula_code", "is_default")),
+    "achievement_bands": (AchievementBand, ("lower", "upper", "value_from", "value_to", "span_to")),
+    "predicate_bands": (PredicateBand, ("lower", "upper", "label", "requires_innovation", "priority")),
+    "matrix_cells": (PredicateMatrixCell, ("hasil", "perilaku", "predicate")),
+    "category_thresholds": (CategoryThreshold, ("dimension", "category", "lower")),
+    "distribution_rules": (DistributionRule, ("org_rating", "predicates", "min_pct", "max_pct", "min_count")),
+}
+
+
+def clone_scheme(session, scheme: ScoringScheme, code: Optional[str] = None) -> ScoringScheme:
+    """A new editable scheme with copies of all rule rows; the original is not modified."""
+    if code is None:
+        base = f"{scheme.code}-SALIN"[:34]
+        existing = set(session.scalars(select(ScoringScheme.code).where(ScoringScheme.code.like(base + "%"))))
+        code, n = base, 1
+        while code in existing:
+            n += 1
+            code = f"{base}-{n}"
+    copy = ScoringScheme(code=code, name=f"Salinan {scheme.name}"[:150], kind=scheme.kind,
+                         regulation=scheme.regulation, description=scheme.description, version=1,
+                         is_preset=False, locked=False, based_on_id=scheme.id, scale_min=scheme.scale_min,
+                         scale_max=scheme.scale_max, final_expression=scheme.final_expression,
+                         round_decimals=scheme.round_decimals)
+    for rel, (model, cols) in _COPY.items():
+        setattr(copy, rel, [model(**{c: getattr(row, c) for c in cols}) for row in getattr(scheme, rel)])
+    session.add(copy)
+    return copy
+
+
+def scheme_counts(session, scheme_id: int) -> dict:
+    """Number of child rows per table (tests, clone report)."""
+    out = {}
+    for rel, (model, _) in _COPY.items():
+        out[rel] = session.scalar(select(func.count()).select_from(model).where(model.scheme_id == scheme_id))
+    return out
