@@ -1,0 +1,155 @@
+"""The one bulk-transition engine behind plan and score transitions (single row = a bulk of one).
+
+Decision (documented in the README architecture notes by the lead): a bulk action is ONE
+transaction. Every row is validated first, in Python, from one batch SELECT (status, period,
+actor's relation to the row, row scope): rows that fail are skipped with a reason and never touched;
+rows that pass are changed by one executemany UPDATE guarded by their version
+(``WHERE id = ? AND version = ?``) plus one executemany INSERT of their audit rows. If the UPDATE
+matches fewer rows than expected (somebody changed a row meanwhile) the caller rolls the whole
+transaction back and nothing is changed. So a row is never half-changed (status, version and audit
+row go together) and the statement count does not grow with the number of rows. Per-row
+savepoints were rejected: they cost two statements per row.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy import bindparam, inspect, update
+
+from models.base import PERIOD_STATUSES, utcnow
+
+from . import trail
+from .base import NOT_FOUND, BulkResult, ConflictError, WorkflowError, clean_ids, require_actor
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    verb: str  # past participle for the report: "disetujui"
+    who: tuple[str, ...]  # any of: staff, admin, employee, rater, rater_superior
+    periods: tuple[str, ...]  # period statuses in which the transition is allowed
+    needs_reason: bool = False
+    values: Callable = field(default=lambda now, actor, reason: {})
+
+
+def _labels(mapping, codes) -> str:
+    return " / ".join(mapping.get(c, c) for c in codes)
+
+
+def who_allowed(op: Op, actor, row: dict) -> bool:
+    role = getattr(actor, "role", None)
+    emp = getattr(actor, "employee_id", None)
+    for w in op.who:
+        if w == "staff" and role in ("admin", "operator"):
+            return True
+        if w == "admin" and role == "admin":
+            return True
+        if emp is not None and w in ("employee", "rater", "rater_superior"):
+            if row.get(f"{w}_id") == emp:
+                return True
+    return False
+
+
+WHO_TEXT = {
+    "employee": "pegawai pemilik",
+    "rater": "pejabat penilai",
+    "rater_superior": "atasan pejabat penilai",
+    "staff": "operator/admin",
+    "admin": "admin",
+}
+
+
+def check_row(op: Op, actor, row: dict | None, status_labels: dict, reason: str | None,
+              extra: Callable | None = None) -> str | None:
+    """The reason a row may not take this transition, or None when it may."""
+    if row is None or not row["in_scope"]:
+        return NOT_FOUND
+    if row["period_status"] == "closed":
+        return f"periode {row['period_code']} sudah ditutup (terkunci)"
+    if row["status"] not in op.sources:
+        return (f"status {status_labels.get(row['status'], row['status'])}, "
+                f"bukan {_labels(status_labels, op.sources)}")
+    if row["period_status"] not in op.periods:
+        return (f"periode {row['period_code']} berstatus {PERIOD_STATUSES.get(row['period_status'])}; "
+                f"hanya dapat dilakukan pada periode {_labels(PERIOD_STATUSES, op.periods)}")
+    if not who_allowed(op, actor, row):
+        return "hanya " + " atau ".join(WHO_TEXT[w] for w in op.who) + " yang dapat melakukannya"
+    if extra is not None:
+        return extra(row)
+    return None
+
+
+def run(session, actor, *, model, op: Op, ids, reason: str | None, load_rows: Callable,
+        status_labels: dict, extra_check: Callable | None = None, now: dt.datetime | None = None) -> BulkResult:
+    """Apply `op` to the rows `ids` (a list of ids or a SELECT of ids). See the module docstring."""
+    require_actor(actor)
+    if op.needs_reason:
+        reason = (reason or "").strip()
+        if not reason:
+            raise WorkflowError("Alasan wajib diisi.")
+    else:
+        reason = (reason or "").strip() or None
+    now = now or utcnow()
+    session.flush()  # pending ORM changes first, so the batch SELECT sees them
+    wanted = None
+    if isinstance(ids, (list, tuple, set)):
+        wanted = clean_ids(ids)
+        rows = load_rows(session, actor, wanted) if wanted else []
+    else:
+        rows = load_rows(session, actor, ids)
+    by_id = {r["id"]: r for r in rows}
+    extra = extra_check(session, op, rows) if extra_check else None
+    result = BulkResult(verb=op.verb)
+    ok = []
+    for rid in (wanted if wanted is not None else [r["id"] for r in rows]):
+        row = by_id.get(rid)
+        why = check_row(op, actor, row, status_labels, reason, extra)
+        if why is None:
+            ok.append(row)
+            result.done.append(rid)
+        else:
+            label = row["label"] if row is not None and row["in_scope"] else f"#{rid}"
+            result.skipped.append((rid, label, why))
+    if not ok:
+        return result
+
+    values = dict(op.values(now, actor, reason))
+    table = model.__table__
+    stmt = (update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+            .values(status=op.target, version=bindparam("b_new_version"), updated_at=now, **values))
+    params = [{"b_id": r["id"], "b_version": r["version"], "b_new_version": r["version"] + 1} for r in ok]
+    res = session.execute(stmt, params)
+    if res.rowcount is not None and res.rowcount >= 0 and res.rowcount != len(params):
+        raise ConflictError("Sebagian data telah diubah oleh pengguna lain selama proses berlangsung. "
+                            "Tidak ada perubahan yang disimpan; muat ulang lalu ulangi.")
+    entity = model.__tablename__
+    audit = []
+    for r in ok:
+        changes = {"status": [r["status"], op.target]}
+        for key, val in values.items():
+            before = r.get(key)
+            if before != val:
+                changes[key] = [trail.jsonable(before), trail.jsonable(val)]
+        audit.append(trail.audit_row(session, action="transition", entity=entity, entity_id=r["id"],
+                                     changes=changes, reason=reason, period_id=r["period_id"], actor=actor,
+                                     at=now))
+    trail.insert_rows(session, audit)
+    # Objects of these rows already loaded in the session are stale now.
+    mapper = inspect(model)
+    for r in ok:
+        obj = session.identity_map.get(mapper.identity_key_from_primary_key((r["id"],)))
+        if obj is not None:
+            session.expire(obj)
+    return result
+
+
+def single(result: BulkResult, infinitive: str, what: str) -> None:
+    """Turn a one-row bulk result into an exception when the row was skipped."""
+    if result.skipped:
+        _id, _label, why = result.skipped[0]
+        raise WorkflowError(f"{what} tidak dapat {infinitive}: {why}.")

@@ -1,0 +1,108 @@
+"""Work plan (SKP) state machine:
+
+    draft -> submitted -> approved | returned (with reason) ; returned -> submitted
+    approved -> realised -> assessed -> final
+
+Who: the employee (or an operator/admin on their behalf) submits and realises; the plan's rater
+(pejabat penilai) or an operator/admin approves, returns and assesses; the rater, the rater's
+superior or an operator/admin finalises (locks). Nobody acts outside their row scope, nothing
+happens in a closed period. Every function raises WorkflowError (Indonesian message) and changes
+nothing when refused; on WorkflowError the caller rolls the transaction back.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from models import Employee, Period, Target, WorkPlan
+from models.base import PLAN_STATUSES
+
+from . import engine
+from .base import BulkResult, scope_flag
+
+OPS = {
+    "submit": engine.Op("submit", ("draft", "returned"), "submitted", "diajukan", ("employee", "staff"),
+                        ("planning", "running"),
+                        values=lambda now, actor, reason: {"submitted_at": now, "return_reason": None}),
+    "approve": engine.Op("approve", ("submitted",), "approved", "disetujui", ("rater", "staff"),
+                         ("planning", "running"),
+                         values=lambda now, actor, reason: {"approved_at": now, "approved_by_id": actor.id}),
+    "return": engine.Op("return", ("submitted",), "returned", "dikembalikan", ("rater", "staff"),
+                        ("planning", "running"), needs_reason=True,
+                        values=lambda now, actor, reason: {"return_reason": reason}),
+    "realise": engine.Op("realise", ("approved",), "realised", "direalisasikan", ("employee", "rater", "staff"),
+                         ("running", "assessing")),
+    "assess": engine.Op("assess", ("realised",), "assessed", "dinilai", ("rater", "staff"),
+                        ("running", "assessing")),
+    "finalise": engine.Op("finalise", ("assessed",), "final", "difinalkan",
+                          ("rater", "rater_superior", "staff"), ("assessing",)),
+}
+INFINITIVE = {"submit": "diajukan", "approve": "disetujui", "return": "dikembalikan", "realise": "direalisasikan",
+              "assess": "dinilai", "finalise": "difinalkan"}
+BEFORE_FIELDS = ("submitted_at", "approved_at", "approved_by_id", "return_reason")
+
+
+def _load_rows(session, actor, ids):
+    cond = WorkPlan.id.in_(ids)
+    stmt = (select(WorkPlan.id, WorkPlan.status, WorkPlan.version, WorkPlan.period_id, WorkPlan.employee_id,
+                   WorkPlan.rater_id, WorkPlan.rater_superior_id,
+                   *(getattr(WorkPlan, f) for f in BEFORE_FIELDS),
+                   Period.code.label("period_code"), Period.status.label("period_status"),
+                   Employee.name.label("employee_name"), scope_flag(WorkPlan, actor).label("in_scope"))
+            .join(Period, Period.id == WorkPlan.period_id)
+            .join(Employee, Employee.id == WorkPlan.employee_id)
+            .where(cond))
+    rows = []
+    for r in session.execute(stmt).mappings():
+        d = dict(r)
+        d["in_scope"] = bool(d["in_scope"])
+        d["label"] = f"SKP {d['period_code']} - {d['employee_name']}"
+        rows.append(d)
+    return rows
+
+
+def _extra_check(session, op, rows):
+    if op.name != "submit" or not rows:
+        return None
+    ids = [r["id"] for r in rows]
+    with_targets = set(session.execute(
+        select(Target.work_plan_id).where(Target.work_plan_id.in_(ids)).group_by(Target.work_plan_id)
+        .having(func.count() > 0)).scalars())
+    return lambda row: None if row["id"] in with_targets else "SKP belum memiliki sasaran (RHK)"
+
+
+def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> BulkResult:
+    """Apply transition `op` to the plans `ids` (list of ids, or a SELECT of ids); per-row report."""
+    if op not in OPS:
+        raise KeyError(op)
+    return engine.run(session, actor, model=WorkPlan, op=OPS[op], ids=ids, reason=reason, load_rows=_load_rows,
+                      status_labels=PLAN_STATUSES, extra_check=_extra_check, now=now)
+
+
+def _one(session, actor, op, plan, reason=None, now=None) -> BulkResult:
+    result = bulk(session, actor, op, [plan.id], reason=reason, now=now)
+    engine.single(result, INFINITIVE[op], "SKP")
+    return result
+
+
+def submit(session, actor, plan, now=None):
+    return _one(session, actor, "submit", plan, now=now)
+
+
+def approve(session, actor, plan, now=None):
+    return _one(session, actor, "approve", plan, now=now)
+
+
+def return_plan(session, actor, plan, reason, now=None):
+    return _one(session, actor, "return", plan, reason=reason, now=now)
+
+
+def realise(session, actor, plan, now=None):
+    return _one(session, actor, "realise", plan, now=now)
+
+
+def assess(session, actor, plan, now=None):
+    return _one(session, actor, "assess", plan, now=now)
+
+
+def finalise(session, actor, plan, now=None):
+    return _one(session, actor, "finalise", plan, now=now)

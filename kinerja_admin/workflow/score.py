@@ -1,0 +1,63 @@
+"""Score result state machine: computed -> approved -> published.
+
+The rater's superior (atasan pejabat penilai, from the work plan) or an operator/admin approves;
+only an operator/admin publishes. Publishing sets ``published_at``, which opens the objection
+window (setting ``objection.window_days``).
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models import Employee, Period, ScoreResult, WorkPlan
+from models.base import SCORE_STATUSES
+
+from . import engine
+from .base import BulkResult, scope_flag
+
+OPS = {
+    "approve": engine.Op("approve", ("computed",), "approved", "disetujui", ("rater_superior", "staff"),
+                         ("running", "assessing"),
+                         values=lambda now, actor, reason: {"approved_at": now, "approved_by_id": actor.id}),
+    "publish": engine.Op("publish", ("approved",), "published", "diumumkan", ("staff",),
+                         ("running", "assessing"),
+                         values=lambda now, actor, reason: {"published_at": now}),
+}
+INFINITIVE = {"approve": "disetujui", "publish": "diumumkan"}
+
+
+def _load_rows(session, actor, ids):
+    stmt = (select(ScoreResult.id, ScoreResult.status, ScoreResult.version, ScoreResult.period_id,
+                   ScoreResult.employee_id, ScoreResult.approved_at, ScoreResult.approved_by_id,
+                   ScoreResult.published_at, WorkPlan.rater_id, WorkPlan.rater_superior_id,
+                   Period.code.label("period_code"), Period.status.label("period_status"),
+                   Employee.name.label("employee_name"), scope_flag(ScoreResult, actor).label("in_scope"))
+            .join(Period, Period.id == ScoreResult.period_id)
+            .join(Employee, Employee.id == ScoreResult.employee_id)
+            .outerjoin(WorkPlan, WorkPlan.id == ScoreResult.work_plan_id)
+            .where(ScoreResult.id.in_(ids)))
+    rows = []
+    for r in session.execute(stmt).mappings():
+        d = dict(r)
+        d["in_scope"] = bool(d["in_scope"])
+        d["label"] = f"Hasil {d['period_code']} - {d['employee_name']}"
+        rows.append(d)
+    return rows
+
+
+def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> BulkResult:
+    if op not in OPS:
+        raise KeyError(op)
+    return engine.run(session, actor, model=ScoreResult, op=OPS[op], ids=ids, reason=reason,
+                      load_rows=_load_rows, status_labels=SCORE_STATUSES, now=now)
+
+
+def approve(session, actor, result, now=None):
+    r = bulk(session, actor, "approve", [result.id], now=now)
+    engine.single(r, INFINITIVE["approve"], "Hasil penilaian")
+    return r
+
+
+def publish(session, actor, result, now=None):
+    r = bulk(session, actor, "publish", [result.id], now=now)
+    engine.single(r, INFINITIVE["publish"], "Hasil penilaian")
+    return r
