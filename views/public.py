@@ -1,6 +1,8 @@
 """Public services, citizen feedback and IKM reference tables."""
 from __future__ import annotations
 
+from flask_admin.actions import action
+
 from .base import ReadOnlyModelView, SecuredModelView
 
 
@@ -26,6 +28,34 @@ class PublicFeedbackView(ReadOnlyModelView):
                      "unit": "Unit kerja", "unit.name": "Unit kerja", "service": "Layanan",
                      "employee": "Pegawai yang dinilai", "employee_score": "Nilai pegawai",
                      "comment": "Komentar", "comment_hidden": "Komentar disembunyikan"}
+
+    # Operators hide an abusive comment from every public page; the scores stay, each hiding is
+    # audited (kinerja_admin.rating.feedback.set_comment_hidden).
+    @action("hide_comment", "Sembunyikan komentar", "Sembunyikan komentar terpilih dari tampilan publik?")
+    def action_hide_comment(self, ids):
+        self._set_hidden(ids, True)
+
+    @action("show_comment", "Tampilkan lagi komentar", "Tampilkan lagi komentar terpilih?")
+    def action_show_comment(self, ids):
+        self._set_hidden(ids, False)
+
+    def _set_hidden(self, ids, hidden):
+        from flask import flash
+
+        from kinerja_admin.rating.common import RatingError
+        from kinerja_admin.rating.feedback import set_comment_hidden
+        from models import db
+
+        pk_ids = [row.id for row in self.scoped_ids_query(ids)]
+        try:
+            n = set_comment_hidden(db.session, pk_ids, hidden,
+                                   reason="Komentar tidak pantas" if hidden else "Komentar ditampilkan kembali")
+        except RatingError as err:
+            db.session.rollback()
+            flash(str(err), "error")
+            return
+        db.session.commit()
+        flash(f"{n} komentar {'disembunyikan' if hidden else 'ditampilkan kembali'}.", "success")
 
 
 class IkmElementView(SecuredModelView):

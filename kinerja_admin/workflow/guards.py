@@ -146,7 +146,7 @@ def _check_period_rows(session, objs) -> None:
         committed = hist.deleted[0] if hist.deleted else (hist.unchanged[0] if hist.unchanged else obj.status)
         if committed != "closed":
             continue
-        if obj in session.deleted:
+        if obj in session.deleted:  # one Period object: a single set build is fine
             raise PeriodLockedError(locked_message(obj.code))
         changed = {a.key for a in state.mapper.column_attrs if state.attrs[a.key].history.has_changes()}
         if obj.id not in reopened or not changed <= PERIOD_FREE_FIELDS:
@@ -155,13 +155,15 @@ def _check_period_rows(session, objs) -> None:
 
 def _before_flush(session, flush_context, instances) -> None:
     touched = []
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+    # session.new/dirty/deleted build a fresh set on every access: read them once (a large flush
+    # would otherwise be quadratic).
+    new, dirty, deleted = set(session.new), set(session.dirty), set(session.deleted)
+    for obj in new | dirty | deleted:
         if isinstance(obj, AuditLog):
-            if obj in session.deleted or (obj not in session.new and session.is_modified(obj)):
+            if obj in deleted or (obj not in new and session.is_modified(obj)):
                 raise WorkflowError("Jejak audit hanya dapat ditambah; tidak dapat diubah atau dihapus.")
             continue
-        if obj in session.dirty and obj not in session.deleted and not session.is_modified(
-                obj, include_collections=False):
+        if obj in dirty and obj not in deleted and not session.is_modified(obj, include_collections=False):
             continue
         if isinstance(obj, GUARDED):
             touched.append(obj)

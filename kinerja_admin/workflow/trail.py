@@ -148,17 +148,34 @@ def _pk(obj):
     return getattr(obj, "id", None)
 
 
+ANONYMOUS_ROLES = {"rekan", "bawahan"}
+HIDDEN = "(dirahasiakan)"
+
+
+def _anonymous(obj) -> bool:
+    """Peer and subordinate ratings are anonymous: their audit rows name neither rater nor author."""
+    if isinstance(obj, RaterAssignment):
+        return obj.role in ANONYMOUS_ROLES
+    if isinstance(obj, BehaviourRating):
+        assignment = obj.__dict__.get("assignment")
+        if assignment is None and obj.assignment_id is not None:
+            assignment = inspect(obj).session.get(RaterAssignment, obj.assignment_id)
+        return assignment is not None and assignment.role in ANONYMOUS_ROLES
+    return False
+
+
 def _after_flush(session, flush_context) -> None:
     rows = []
     now = utcnow()
-    for kind, objs in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
+    deleted = set(session.deleted)
+    for kind, objs in (("insert", set(session.new)), ("update", set(session.dirty)), ("delete", deleted)):
         for obj in objs:
             if not isinstance(obj, AUDITED + AUDITED_NO_INSERT):
                 continue
             if kind == "insert" and isinstance(obj, AUDITED_NO_INSERT):
                 continue
             if kind == "update":
-                if obj in session.deleted:
+                if obj in deleted:
                     continue
                 changes = _diff(obj)
                 if not changes:
@@ -167,9 +184,15 @@ def _after_flush(session, flush_context) -> None:
                 changes = _snapshot(obj)
             info = obj.__dict__.pop(NOTE_ATTR, None) or {}
             action = info.get("action") if kind == "update" and info.get("action") else kind
-            rows.append(audit_row(session, action=action, entity=type(obj).__tablename__, entity_id=_pk(obj),
-                                  changes=changes, reason=info.get("reason"), period_id=_period_id(obj),
-                                  actor=info.get("actor"), at=now))
+            row = audit_row(session, action=action, entity=type(obj).__tablename__, entity_id=_pk(obj),
+                            changes=changes, reason=info.get("reason"), period_id=_period_id(obj),
+                            actor=info.get("actor"), at=now)
+            if _anonymous(obj):
+                if "rater_id" in changes:
+                    changes["rater_id"] = HIDDEN
+                if isinstance(obj, BehaviourRating):
+                    row.update(user_id=None, username=HIDDEN)
+            rows.append(row)
     insert_rows(session, rows)
 
 
