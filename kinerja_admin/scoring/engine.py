@@ -222,6 +222,19 @@ def score_period(session, period: Period, *, user=None) -> dict:
             .scalar_subquery())
     session.execute(update(sr_t).where(mine).values(**role_values))
 
+    # 4b. masyarakat: citizens' ratings of named employees (kinerja_admin.rating.ikm decides which
+    # count), mapped linearly from the 1-4 scale onto the scheme scale, unless raters of that role
+    # were assigned explicitly.
+    if rules.rater_weights.get("masyarakat", 0) > 0:
+        from kinerja_admin.rating.ikm import masyarakat_query
+        from kinerja_admin.settings import get_setting
+
+        mq = masyarakat_query(pid, max(1, int(get_setting("public.min_responses", session)))).subquery("mq")
+        lo, hi = scheme.scale_min, scheme.scale_max
+        public = (select(r4(num(lo) + (mq.c.score_sum * num(1) / mq.c.responses - num(1)) * num(hi - lo) / num(3)))
+                  .where(mq.c.employee_id == sr_t.c.employee_id).scalar_subquery())
+        session.execute(update(sr_t).where(mine, sr_t.c.masyarakat_avg.is_(None)).values(masyarakat_avg=public))
+
     # 5. behaviour value: weighted mean over the roles present (weights renormalised)
     weighted = [(sr_t.c[ROLE_COLUMNS[r]], w) for r, w in rules.rater_weights.items() if w > 0]
     if weighted:
