@@ -49,8 +49,14 @@ def create_app(config=None) -> Flask:
     import models  # noqa: F401  (register every model)
 
     db.init_app(app)
+    from .workflow.guards import install as install_workflow_guards
+
+    install_workflow_guards()  # closed-period lock, append-only audit, audit trail (ORM listeners)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=_locale)
+    from .translations import init_app as init_translations
+
+    init_translations(app)  # Indonesian WTForms messages on Flask-Admin and Flask-WTF forms
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -29,7 +29,12 @@ ACCESS: dict[str, dict[str, str]] = {
     "target": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "r", "pegawai": "rcud"},
     "indicator": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "r", "pegawai": "rcud"},
     "realisation": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "ru", "pegawai": "rcu"},
-    "rater_assignment": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    # operators add/remove assignments but never edit one (rater identities of peers and
+    # subordinates are masked for everyone but admin, see views.appraisal.RaterAssignmentView)
+    "rater_assignment": {"admin": "rcud", "operator": "rcd", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    # 360 rating pages (views.rating): own rating forms, completeness per unit
+    "my_ratings": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    "rating_completeness": {"admin": "ra", "operator": "ra", "inspektur": "r"},
     "behaviour_rating": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
     "special_expectation": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "rcud", "pegawai": "r"},
     # scoring rules
@@ -40,12 +45,19 @@ ACCESS: dict[str, dict[str, str]] = {
     "objection": {"admin": "ru", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
     # public voice
     "public_service": _MASTER,
-    "public_feedback": {"admin": "rx", "operator": "rx", "inspektur": "rx"},
+    "public_feedback": {"admin": "rxa", "operator": "rxa", "inspektur": "rx"},  # a: hide/show comments
+    "ikm": {"admin": "r", "operator": "r", "inspektur": "r"},
     "ikm_element": _REFERENCE,
     "ikm_band": _REFERENCE,
     # system
     "audit_log": {"admin": "rx", "inspektur": "rx"},
     "setting": {"admin": "ru", "operator": "r", "inspektur": "r"},
+    # Excel master-data import page (views.excel.ExcelImportView): r = page and template, c = upload
+    "excel_import": {"admin": "rc", "operator": "rc", "inspektur": "r"},
+    # Kinerja Saya (views.me.MeView): own results only; accounts without an employee record get a notice
+    "me": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    # printable SKP / evaluation documents (views.me.PrintView): rows inside the user's row scope
+    "cetak": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
 }
 
 

@@ -74,7 +74,9 @@ def clean_tables():
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            # DELETE beats TRUNCATE on small tables; FK checks run at statement end in PostgreSQL.
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
         elif engine.dialect.name == "mysql":
             conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
             for t in tables:
@@ -85,22 +87,85 @@ def clean_tables():
                 conn.execute(text(f'DELETE FROM "{t}"'))
 
 
-@pytest.fixture
-def app(_schema, app_config):
+def _rows_by_table(conn, tables):
+    """Every row of `tables`, in primary-key order (parents before children in self-references)."""
+    out = {}
+    for table in tables:
+        pk = list(table.primary_key.columns)
+        rows = [dict(r._mapping) for r in conn.execute(table.select().order_by(*pk))]
+        if rows:
+            out[table.name] = rows
+    return out
+
+
+def _replay(snapshot):
+    """Insert snapshot rows with their ids (dependency order), then move PostgreSQL's sequences."""
+    engine = db.engine
+    with engine.begin() as conn:
+        for table in db.metadata.sorted_tables:
+            rows = snapshot.get(table.name)
+            if rows:
+                conn.execute(table.insert(), rows)
+        if engine.dialect.name == "postgresql":
+            for table in db.metadata.sorted_tables:
+                if table.name in snapshot and "id" in table.c and table.c.id.autoincrement:
+                    conn.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT COALESCE(MAX(id), 0) + 1 FROM \"{table.name}\"), false)"))
+
+
+@pytest.fixture(scope="session")
+def _shared_app(_schema, app_config):
+    """One app for the session: building the admin (250 URL rules) per test would dominate the
+    suite's time. Each test still gets fresh tables, a fresh session and its config restored."""
+    app = create_app(app_config)
+    # Tests keep one app context pushed to use db.session directly; test-client requests reuse it, so
+    # Flask-Login's per-context cache of the user must be dropped per request (production requests
+    # each get a fresh context).
+    app.before_request(lambda: g.pop("_login_user", None) and None)
+    return app
+
+
+@pytest.fixture(scope="session")
+def _baseline(_shared_app):
+    """Reference data as `flask kinerja init` seeds it, and the small demo city, captured once and
+    replayed per test (the demo generator itself is tested in test_cli.py)."""
+    from kinerja_admin.demo import build_demo
     from kinerja_admin.reference import seed_reference
 
-    app = create_app(app_config)
-    # The fixture keeps one app context pushed so tests can use db.session directly; requests made by
-    # the test client reuse it, so Flask-Login's per-context cache of the user must be dropped per
-    # request (production requests each get a fresh context).
-    app.before_request(lambda: g.pop("_login_user", None) and None)
-    with app.app_context():
+    with _shared_app.app_context():
         clean_tables()
         seed_reference(db.session)
         db.session.commit()
+        with db.engine.connect() as conn:
+            reference = _rows_by_table(conn, db.metadata.sorted_tables)
+        build_demo(db.session, employees=60, seed=7, password=DEMO_PASSWORD)
+        db.session.commit()
+        with db.engine.connect() as conn:
+            everything = _rows_by_table(conn, db.metadata.sorted_tables)
+        demo = {}
+        for table in db.metadata.sorted_tables:
+            keys = [c.name for c in table.primary_key.columns]
+            seen = {tuple(r[k] for k in keys) for r in reference.get(table.name, [])}
+            added = [r for r in everything.get(table.name, []) if tuple(r[k] for k in keys) not in seen]
+            if added:
+                demo[table.name] = added
+        db.session.remove()
+    return {"reference": reference, "demo": demo}
+
+
+@pytest.fixture
+def app(_shared_app, _baseline):
+    app = _shared_app
+    saved_config = dict(app.config)
+    with app.app_context():
+        clean_tables()
+        _replay(_baseline["reference"])
         yield app
         db.session.rollback()
         db.session.remove()
+    app.config.clear()
+    app.config.update(saved_config)
 
 
 @pytest.fixture
@@ -109,13 +174,11 @@ def client(app):
 
 
 @pytest.fixture
-def demo(app):
-    """A small deterministic demo city (60 employees); returns a dict of handy objects."""
-    from kinerja_admin.demo import build_demo
+def demo(app, _baseline):
+    """A small deterministic demo city (60 employees, seed 7); returns a dict of handy objects."""
     from models import Employee, Period, User
 
-    build_demo(db.session, employees=60, seed=7, password=DEMO_PASSWORD)
-    db.session.commit()
+    _replay(_baseline["demo"])
     users = {u.username: u for u in db.session.scalars(db.select(User))}
     return {
         "users": users,
@@ -147,3 +210,21 @@ def csrf_from(html: str) -> str:
     m = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
     assert m, "no csrf_token in page"
     return m.group(1)
+
+
+@pytest.fixture
+def published(demo):
+    """The demo city with period 2025 scored by the engine, approved and published by the admin
+    through the score workflow (what the portal, the dashboard and Kinerja Saya show)."""
+    from kinerja_admin.scoring.engine import score_period
+    from kinerja_admin.workflow import score as score_flow
+    from models import ScoreResult
+
+    period = demo["periods"]["2025"]
+    score_period(db.session, period)
+    admin = demo["users"]["admin"]
+    ids = db.session.scalars(db.select(ScoreResult.id).where(ScoreResult.period_id == period.id)).all()
+    score_flow.bulk(db.session, admin, "approve", ids)
+    score_flow.bulk(db.session, admin, "publish", ids)
+    db.session.commit()
+    return demo

@@ -140,3 +140,30 @@ def test_audit_trail_never_names_a_peer_rater(app, demo):
                                                         AuditLog.entity_id == str(peer.id)))
     assert row is not None and row.changes["rater_id"] == "(dirahasiakan)"
     assert str(other.id) not in str(row.changes)
+
+
+def test_explanation_page_hides_peer_figures_below_the_threshold(app, client, demo):
+    """Kinerja explanation: the employee does not see per-aspect peer averages from fewer than k raters."""
+    from kinerja_admin.extensions import db as _db
+    from kinerja_admin.scoring.engine import score_period
+    from models import ScoreDetail, ScoreResult, Setting
+    from tests.conftest import login_as
+
+    period = demo["periods"]["2025"]
+    score_period(_db.session, period)
+    _db.session.commit()
+    pegawai = demo["users"]["pegawai"]
+    result = _db.session.scalar(_db.select(ScoreResult).where(ScoreResult.period_id == period.id,
+                                                              ScoreResult.employee_id == pegawai.employee_id))
+    peers = _db.session.scalar(_db.select(_db.func.max(ScoreDetail.raters)).where(
+        ScoreDetail.result_id == result.id, ScoreDetail.role == "rekan"))
+    assert peers, "the demo pegawai is rated by peers"
+    _db.session.get(Setting, "rating.anonymity_k").value = str(peers + 1)
+    _db.session.commit()
+    login_as(client, pegawai)
+    html = client.get(f"/admin/score_result/explain/?id={result.id}").get_data(as_text=True)
+    assert "Dirahasiakan" in html
+    _db.session.get(Setting, "rating.anonymity_k").value = str(peers)
+    _db.session.commit()
+    html = client.get(f"/admin/score_result/explain/?id={result.id}").get_data(as_text=True)
+    assert "Dirahasiakan" not in html

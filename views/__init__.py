@@ -17,8 +17,11 @@ from .appraisal import (
     SpecialExpectationView, TargetView, WorkPlanView,
 )
 from .base import DashboardView
+from .excel import ExcelImportView
+from .me import MeView, PrintView
 from .org import EmployeeView, PositionKindView, PositionView, RankView, UnitView, UserView
 from .public import IkmBandView, IkmElementView, PublicFeedbackView, PublicServiceView
+from .rating import CompletenessView, IkmView, MyRatingsView
 from .results import ObjectionView, ScoreResultView
 from .rules import ScoringSchemeView, UnitRatingView
 from .system import AuditLogView, SettingView
@@ -48,6 +51,9 @@ def init_admin(app) -> Admin:
     add(EmployeeView(Employee, name="Pegawai", category=ORG))
     add(PositionKindView(PositionKind, name="Jenis Jabatan", category=ORG))
     add(RankView(Rank, name="Pangkat/Golongan", category=ORG))
+    add(MeView(name="Kinerja Saya", endpoint="me", url="/admin/saya"))
+    add(PrintView(name="Cetak Dokumen", endpoint="cetak", url="/admin/cetak"))
+    add(ExcelImportView(name="Impor Excel", endpoint="excel_import", category=ORG))
 
     add(PeriodView(Period, name="Periode", category=SKP))
     add(WorkPlanView(WorkPlan, name="SKP", category=SKP))
@@ -57,6 +63,8 @@ def init_admin(app) -> Admin:
     add(RaterAssignmentView(RaterAssignment, name="Penugasan Penilai", category=SKP))
     add(BehaviourRatingView(BehaviourRating, name="Nilai Perilaku", category=SKP))
     add(SpecialExpectationView(SpecialExpectation, name="Ekspektasi Khusus", category=SKP))
+    add(MyRatingsView(name="Penilaian Perilaku Saya", endpoint="my_ratings", category=SKP))
+    add(CompletenessView(name="Kelengkapan Penilai", endpoint="rating_completeness", category=SKP))
 
     add(ScoringSchemeView(ScoringScheme, name="Skema Penilaian", category=RULES))
     add(UnitRatingView(UnitRating, name="Predikat Organisasi", category=RULES))
@@ -68,6 +76,7 @@ def init_admin(app) -> Admin:
     add(PublicFeedbackView(PublicFeedback, name="Umpan Balik Publik", category=PUBLIC))
     add(IkmElementView(IkmElement, name="Unsur IKM", category=PUBLIC))
     add(IkmBandView(IkmBand, name="Mutu IKM", category=PUBLIC))
+    add(IkmView(name="Indeks Kepuasan (IKM)", endpoint="ikm", category=PUBLIC))
 
     add(UserView(User, name="Pengguna", category=SYSTEM))
     add(AuditLogView(AuditLog, name="Jejak Audit", category=SYSTEM))

@@ -1,6 +1,7 @@
 """Appraisal data: periods, work plans (SKP), targets, indicators, realisations, ratings."""
 from __future__ import annotations
 
+from flask_admin.actions import action
 from wtforms import SelectField
 
 from kinerja_admin.scope import scope_query
@@ -8,6 +9,7 @@ from models import Indicator, Period, Target, WorkPlan
 from models.base import CATEGORIES, PERIOD_STATUSES, PLAN_STATUSES, RATER_ROLES, TARGET_ASPECTS, choices
 
 from .base import ReadOnlyModelView, SecuredModelView
+from .workflow_actions import OptimisticLockMixin, PlanActionsMixin
 from .org import EMPLOYEE_AJAX
 
 
@@ -33,8 +35,28 @@ class PeriodView(SecuredModelView):
         if model.start_date and model.end_date and model.end_date < model.start_date:
             raise DomainError("Tanggal selesai periode tidak boleh sebelum tanggal mulai.")
 
+    @action("hitung_nilai", "Hitung nilai", "Hitung nilai seluruh pegawai pada periode terpilih?")
+    def action_hitung_nilai(self, ids):
+        """Scoring engine issue: one transaction per period (kinerja_admin.scoring.engine)."""
+        from flask import flash
 
-class WorkPlanView(SecuredModelView):
+        from kinerja_admin.scoring.engine import ScoringError, score_period, summary_message
+        from models import db
+
+        for period in self.scoped_ids_query(ids).order_by(Period.code).all():
+            try:
+                summary = score_period(db.session, period)
+                db.session.commit()
+            except ScoringError as err:
+                db.session.rollback()
+                flash(str(err), "error")
+                continue
+            flash(summary_message(summary), "success")
+            for warning in summary["warnings"]:
+                flash(f"Peringatan distribusi: {warning}", "warning")
+
+
+class WorkPlanView(PlanActionsMixin, OptimisticLockMixin, SecuredModelView):
     audit_entity = "work_plan"
     column_list = ["period", "employee", "unit", "rater", "status", "submitted_at", "approved_at"]
     column_default_sort = [("period_id", True), ("id", False)]
@@ -152,12 +174,93 @@ class RaterAssignmentView(SecuredModelView):
                      "ratee.name": "Pegawai dinilai", "ratee.nip": "NIP", "rater": "Penilai",
                      "role": "Peran penilai", "status": "Status", "submitted_at": "Dikirim",
                      "ratings": "Nilai", "created_at": "Dibuat", "updated_at": "Diubah"}
-    column_formatters = {"role": _label(RATER_ROLES, "role")}
+    column_formatters = {"role": _label(RATER_ROLES, "role"), "rater": lambda v, c, m, n: _masked_rater(m)}
     column_details_exclude_list = ["ratings"]
     form_columns = ["period", "ratee", "rater", "role"]
     form_overrides = {"role": SelectField}
     form_args = {"role": {"choices": choices(RATER_ROLES), "label": "Peran penilai"}}
     form_ajax_refs = {"ratee": EMPLOYEE_AJAX, "rater": EMPLOYEE_AJAX}
+
+    # Rules (kinerja_admin.rating.assignment): no self-rating as peer, no duplicates, no masyarakat by
+    # hand, nothing changed or removed once the rater submitted; audited without peer identities.
+    def validate_model(self, model, is_created, form=None):
+        from kinerja_admin.rating.assignment import check_assignment, check_removable
+        from kinerja_admin.rating.common import RatingError
+        from models import db
+
+        from .base import DomainError
+
+        def _id(rel, col):
+            return rel.id if rel is not None else col
+
+        try:
+            with db.session.no_autoflush:
+                if not is_created:
+                    check_removable(db.session, model)
+                check_assignment(db.session, _id(model.period, model.period_id), _id(model.ratee, model.ratee_id),
+                                 _id(model.rater, model.rater_id), model.role,
+                                 exclude_id=None if is_created else model.id)
+        except RatingError as err:
+            raise DomainError(str(err)) from None
+
+    def create_model(self, form):
+        """Through the rating service (rules, masked audit); one transaction."""
+        from flask import flash
+
+        from kinerja_admin.rating.assignment import add_assignment
+        from kinerja_admin.rating.common import RatingError
+        from models import db
+
+        def _id(obj):
+            return getattr(obj, "id", None)
+
+        try:
+            if form.period.data is None:
+                raise RatingError("Periode wajib diisi.")
+            row = add_assignment(db.session, form.period.data, _id(form.ratee.data), _id(form.rater.data),
+                                 form.role.data)
+            db.session.commit()
+        except RatingError as err:
+            db.session.rollback()
+            flash(str(err), "error")
+            return False
+        return row
+
+    def delete_model(self, model):
+        from flask import flash
+
+        from kinerja_admin.rating.assignment import remove_assignment
+        from kinerja_admin.rating.common import RatingError
+        from models import db
+
+        try:
+            remove_assignment(db.session, model.id)
+            db.session.commit()
+        except RatingError as err:
+            db.session.rollback()
+            flash(str(err), "error")
+            return False
+        return True
+
+    def on_model_change(self, form, model, is_created):
+        from kinerja_admin.audit import record
+        from kinerja_admin.rating.assignment import _audit_changes
+
+        super().on_model_change(form, model, is_created)  # validate_model, flush, scope check
+        record("insert" if is_created else "update", "rater_assignment", model.id, changes=_audit_changes(model),
+               period_id=model.period_id)
+
+
+def _masked_rater(m):
+    """Raters of peers and subordinates are shown to admin (and to the rater themself) only."""
+    from flask_login import current_user
+
+    if m.rater is None:
+        return ""
+    if m.role in ("rekan", "bawahan") and getattr(current_user, "role", None) != "admin" \
+            and m.rater_id != getattr(current_user, "employee_id", None):
+        return "(dirahasiakan)"
+    return str(m.rater)
 
 
 class BehaviourRatingView(ReadOnlyModelView):

@@ -2,19 +2,30 @@
 kinerja_admin.scope on every read path, Indonesian error messages, audit of CRUD."""
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from decimal import Decimal
+
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import AdminIndexView, BaseView
+from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.babel import gettext
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
+from markupsafe import Markup
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import ValidationError
 
 from kinerja_admin import permissions
 from kinerja_admin.audit import record
+from kinerja_admin.formatting import angka, tanggal
 from kinerja_admin.scope import in_scope, scope_query
 from models import db
+
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(ValidationError):
@@ -48,11 +59,43 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_one(self, pk):
         pk_col = getattr(self.model, self.pk)
+        try:
+            pk = pk_col.type.python_type(pk)
+        except (TypeError, ValueError):
+            return None
         with db.session.no_autoflush:
             return self.get_query().filter(pk_col == pk).one_or_none()
 
 
+def _bool_list(view, value, name):
+    label = "Ya" if value else "Tidak"
+    icon = "fa-check-circle" if value else "fa-minus-circle"
+    return Markup(f'<span class="fa {icon}" title="{label}" aria-label="{label}"></span>')
+
+
+def _bool_text(view, value, name):
+    return "Ya" if value else "Tidak"
+
+
+def _date(view, value, name):
+    return tanggal(value)
+
+
+def _datetime(view, value, name):
+    return tanggal(value, with_time=True)
+
+
+def _decimal(view, value, name):
+    return angka(value)
+
+
+_INDONESIAN = {bool: _bool_list, dt.date: _date, dt.datetime: _datetime, Decimal: _decimal}
+
+
 class SecuredModelView(AccessMixin, ModelView):
+    # Indonesian rendering of booleans, dates and numbers (exports keep raw values)
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, **_INDONESIAN}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **_INDONESIAN, bool: _bool_text}
     page_size = 50
     can_set_page_size = True
     page_size_options = (20, 50, 100)
@@ -94,6 +137,7 @@ class SecuredModelView(AccessMixin, ModelView):
     # we answer 403 so that a forbidden path is visibly forbidden (and testable).
     _RIGHT_OF_VIEW = {"create_view": "can_create", "edit_view": "can_edit", "delete_view": "can_delete",
                       "export": "can_export", "ajax_update": "can_edit"}
+    _ACTION_VIEWS = {"action_view", "bulk_all_view", "reason_view"}
 
     def _handle_view(self, name, **kwargs):
         response = super()._handle_view(name, **kwargs)
@@ -102,6 +146,8 @@ class SecuredModelView(AccessMixin, ModelView):
         flag = self._RIGHT_OF_VIEW.get(name)
         if flag and not getattr(self, flag):
             abort(403)
+        if name in self._ACTION_VIEWS and not self._right("a"):
+            abort(403)  # Flask-Admin would flash "Permission denied" and redirect
         return None
 
     # --- row scope: list, count, get_one, ajax ----------------------------------------------
@@ -110,6 +156,10 @@ class SecuredModelView(AccessMixin, ModelView):
 
     def get_count_query(self):
         return scope_query(super().get_count_query(), self.model, current_user)
+
+    def get_list(self, page, *args, **kwargs):
+        # ?page=-5 would become a negative OFFSET, which PostgreSQL and MariaDB reject.
+        return super().get_list(max(page, 0) if isinstance(page, int) else page, *args, **kwargs)
 
     def get_one(self, id):
         pk = self.model.__mapper__.primary_key[0]
@@ -120,6 +170,14 @@ class SecuredModelView(AccessMixin, ModelView):
         if row is None:
             abort(404)
         return row
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        for name in dir(form_class):
+            field = getattr(form_class, name, None)
+            if getattr(field, "field_class", None) is not None and "allow_blank" in getattr(field, "kwargs", {}):
+                field.kwargs.setdefault("blank_text", "— Pilih —")
+        return form_class
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
@@ -146,17 +204,25 @@ class SecuredModelView(AccessMixin, ModelView):
     def validate_model(self, model, is_created: bool, form=None) -> None:
         """Override to enforce invariants; raise DomainError with an Indonesian message."""
 
+    def _view_audits(self, model) -> bool:
+        """Audit here unless the ORM audit trail (kinerja_admin.workflow.trail) already logs this
+        model in the same flush (appraisal data): one audit row per change, never two."""
+        from kinerja_admin.workflow.trail import is_audited
+
+        return bool(self.audit_entity) and not is_audited(type(model))
+
     def on_model_change(self, form, model, is_created):
         self.validate_model(model, is_created, form)
-        changes = _changes(model) if self.audit_entity else None
+        audits = self._view_audits(model)
+        changes = _changes(model) if audits else None
         db.session.flush()
         if not in_scope(model, current_user, db.session):
             raise DomainError("Data ini berada di luar lingkup akses Anda.")
-        if self.audit_entity and changes:
+        if audits and changes:
             record("insert" if is_created else "update", self.audit_entity, model.id, changes=changes)
 
     def on_model_delete(self, model):
-        if self.audit_entity:
+        if self._view_audits(model):
             record("delete", self.audit_entity, model.id, changes=_snapshot(model))
 
     def handle_view_exception(self, exc):
@@ -165,6 +231,21 @@ class SecuredModelView(AccessMixin, ModelView):
                   "dirujuk oleh data lain).", "error")
             return True
         if isinstance(exc, ValidationError):
+            flash(str(exc), "error")
+            return True
+        if isinstance(exc, StaleDataError):
+            flash("Data telah diubah oleh pengguna lain sejak Anda membukanya; perubahan Anda tidak "
+                  "disimpan. Muat ulang halaman lalu ulangi.", "error")
+            return True
+        if isinstance(exc, SQLAlchemyError):
+            # Never show driver messages (SQL, hosts) to users; the log keeps the details.
+            log.exception("database error in %s", self.endpoint)
+            flash("Basis data sedang tidak dapat dihubungi atau menolak perintah; perubahan tidak "
+                  "disimpan. Coba lagi beberapa saat lagi.", "error")
+            return True
+        from kinerja_admin.workflow import WorkflowError
+
+        if isinstance(exc, WorkflowError):  # e.g. the closed-period lock refusing a save
             flash(str(exc), "error")
             return True
         return super().handle_view_exception(exc)
@@ -222,7 +303,13 @@ class SecuredBaseView(AccessMixin, BaseView):
 
 
 class DashboardView(AccessMixin, AdminIndexView):
-    pass
+    """Beranda: period progress, per-unit completeness, distribution vs curve (views.dashboard)."""
+
+    @expose("/")
+    def index(self):
+        from .dashboard import render_dashboard
+
+        return render_dashboard(self)
 
 
 __all__ = ["DashboardView", "DomainError", "ReadOnlyModelView", "SecuredBaseView", "SecuredModelView", "gettext"]

@@ -58,7 +58,7 @@ class PositionView(SecuredModelView):
     column_default_sort = "name"
     column_labels = {"name": "Nama jabatan", "kind": "Jenis jabatan", "kind.name": "Jenis jabatan",
                      "level": "Tingkat", "unit": "Unit kerja", "unit.name": "Unit kerja",
-                     "parent": "Jabatan atasan"}
+                     "parent": "Jabatan atasan", "created_at": "Dibuat", "updated_at": "Diubah"}
     form_columns = ["name", "kind", "level", "unit", "parent"]
     form_ajax_refs = {"parent": {"fields": ("name",), "page_size": 15, "minimum_input_length": 2,
                                  "placeholder": "Cari jabatan"}}

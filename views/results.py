@@ -1,16 +1,20 @@
 """Score results and objections."""
 from __future__ import annotations
 
+from flask_admin import expose
+
 from models.base import CATEGORIES, OBJECTION_STATUSES, SCORE_STATUSES
 
 from .base import SecuredModelView
+from .workflow_actions import OptimisticLockMixin, ScoreActionsMixin
+from .excel import ScoreResultExportMixin
 
 
 def _label(mapping, attr):
     return lambda v, c, m, n: mapping.get(getattr(m, attr), getattr(m, attr))
 
 
-class ScoreResultView(SecuredModelView):
+class ScoreResultView(ScoreActionsMixin, OptimisticLockMixin, ScoreResultExportMixin, SecuredModelView):
     audit_entity = "score_result"
     column_list = ["period", "employee", "unit", "skp_value", "behaviour_value", "final_value",
                    "predicate", "status"]
@@ -34,6 +38,25 @@ class ScoreResultView(SecuredModelView):
                          "perilaku_category": _label(CATEGORIES, "perilaku_category")}
     column_details_exclude_list = ["details"]
     form_columns = ["predicate"]
+
+    @expose("/explain/")
+    def explain_view(self):
+        """Scoring engine issue: how the result was reached (kinerja_admin.scoring.explain)."""
+        from flask import request
+
+        from kinerja_admin.scoring.explain import explain_result
+        from models import db
+
+        from flask_login import current_user
+
+        from kinerja_admin.settings import get_setting
+
+        result = self.get_one(request.args.get("id"))
+        # Employees and superiors see peer/subordinate figures only above the anonymity threshold.
+        k = None if current_user.role in ("admin", "operator", "inspektur") else int(
+            get_setting("rating.anonymity_k"))
+        return self.render("admin/scoring/explain.html", result=result,
+                           info=explain_result(db.session, result, anonymity_k=k))
 
     @property
     def can_create(self):

@@ -64,7 +64,9 @@ class BulkWorkflowMixin:
     @expose("/bulk-all/", methods=("POST",))
     def bulk_all_view(self):
         op = request.form.get("op", "")
-        if op not in self.bulk_ops or not self.is_action_allowed(op):
+        if op not in self.bulk_ops:
+            abort(400)  # no such operation: a malformed request, not a forbidden one
+        if not self.is_action_allowed(op):
             abort(403)
         args = self._list_args()
         if self.bulk_ops[op][2]:
@@ -76,7 +78,9 @@ class BulkWorkflowMixin:
     @expose("/reason/", methods=("GET", "POST"))
     def reason_view(self):
         op = request.values.get("op", "")
-        if op not in self.bulk_ops or not self.bulk_ops[op][2] or not self.is_action_allowed(op):
+        if op not in self.bulk_ops or not self.bulk_ops[op][2]:
+            abort(400)
+        if not self.is_action_allowed(op):
             abort(403)
         by_filter = request.args.get("scope") == "filter"
         list_args = {k: v for k, v in request.args.items() if k not in ("op", "scope", "ids")}

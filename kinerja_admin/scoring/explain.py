@@ -12,7 +12,10 @@ from .formulas import FORMULAS, reference_value
 from .rules import load_rules, ref_predicate
 
 
-def explain_result(session, result) -> dict:
+ANONYMOUS_ROLES = ("rekan", "bawahan")
+
+
+def explain_result(session, result, *, anonymity_k: int | None = None) -> dict:
     scheme = session.get(ScoringScheme, result.scheme_id)
     rules = load_rules(scheme)
     out = {"scheme": scheme.code, "scheme_name": scheme.name, "scheme_version_used": result.scheme_version,
@@ -54,6 +57,12 @@ def explain_result(session, result) -> dict:
         if not rows:
             continue
         rows.sort(key=lambda d: aspects[d.aspect_id].seq if d.aspect_id in aspects else 0)
+        if anonymity_k is not None and role in ANONYMOUS_ROLES and max(d.raters for d in rows) < anonymity_k:
+            # Fewer peers/subordinates than the anonymity threshold: nothing per role is shown.
+            out["roles"].append({"role": role, "label": RATER_ROLES[role], "hidden": True,
+                                 "weight": str(rules.rater_weights.get(role, Decimal(0))),
+                                 "average": None, "aspects": []})
+            continue
         out["roles"].append({"role": role, "label": RATER_ROLES[role],
                              "weight": str(rules.rater_weights.get(role, Decimal(0))),
                              "average": getattr(result, f"{role}_avg"),
