@@ -42,7 +42,8 @@ ACCESS: dict[str, dict[str, str]] = {
     "unit_rating": _RULES,
     # results
     "score_result": {"admin": "rudxa", "operator": "ruxa", "inspektur": "rx", "penilai": "ra", "pegawai": "r"},
-    "objection": {"admin": "ru", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    # filed in Kinerja Saya, decided on /admin/objection/decide/ by the rater's superior (workflow rule)
+    "objection": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
     # public voice
     "public_service": _MASTER,
     "public_feedback": {"admin": "rxa", "operator": "rxa", "inspektur": "rx"},  # a: hide/show comments

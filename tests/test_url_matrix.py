@@ -30,6 +30,8 @@ FN_RIGHT = {
     "template": "r", "errors": "r",
     # custom POSTs that change data
     "upload": "c", "generate": "a",
+    # objection decision page: open to readers; the workflow lets only the rater's superior decide
+    "decide_view": "r",
 }
 # Views whose create/edit/delete are switched off for everyone whatever the table says.
 NEVER = {("score_result", "create_view"), ("objection", "create_view"), ("audit_log", "create_view"),

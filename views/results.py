@@ -74,8 +74,45 @@ class ObjectionView(SecuredModelView):
                      "new_predicate": "Predikat baru", "new_value": "Nilai baru",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
     column_formatters = {"status": _label(OBJECTION_STATUSES, "status")}
-    form_columns = ["status", "decision_reason", "new_predicate", "new_value"]
+    details_template = "admin/workflow/objection_details.html"
 
+    # Objections are filed from Kinerja Saya and decided on the decision page below, both through
+    # kinerja_admin.workflow.objection: never edited as a plain record.
     @property
     def can_create(self):
         return False
+
+    @property
+    def can_edit(self):
+        return False
+
+    @property
+    def can_delete(self):
+        return False
+
+    @expose("/decide/", methods=("GET", "POST"))
+    def decide_view(self):
+        from flask import flash, redirect, request
+        from flask_login import current_user
+
+        from kinerja_admin.workflow import WorkflowError
+        from kinerja_admin.workflow import objection as objection_flow
+        from models import db
+
+        obj = self.get_one(request.args.get("id"))
+        error = None
+        if request.method == "POST":
+            try:
+                objection_flow.decide(db.session, current_user, obj, accept=request.form.get("decision") == "accept",
+                                      reason=request.form.get("reason", ""),
+                                      new_predicate=request.form.get("new_predicate"),
+                                      new_value=request.form.get("new_value"))
+                db.session.commit()
+                flash("Keberatan telah diputus. Putusan bersifat final dan terlihat oleh pegawai.", "success")
+                return redirect(self.get_url(".details_view", id=obj.id))
+            except WorkflowError as err:
+                db.session.rollback()
+                error = str(err)
+        may_decide = obj.status == "filed" and current_user.employee_id == obj.decider_id
+        return self.render("admin/workflow/objection_decide.html", objection=obj, error=error,
+                           may_decide=may_decide)
