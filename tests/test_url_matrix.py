@@ -32,6 +32,8 @@ FN_RIGHT = {
     "upload": "c", "generate": "a",
     # objection decision page: open to readers; the workflow lets only the rater's superior decide
     "decide_view": "r",
+    # period lifecycle page: open to readers; the workflow lets only staff/admin change the status
+    "status_view": "r",
 }
 # Views whose create/edit/delete are switched off for everyone whatever the table says.
 NEVER = {("score_result", "create_view"), ("objection", "create_view"), ("audit_log", "create_view"),

@@ -1,6 +1,7 @@
 """Appraisal data: periods, work plans (SKP), targets, indicators, realisations, ratings."""
 from __future__ import annotations
 
+from flask_admin import expose
 from flask_admin.actions import action
 from wtforms import SelectField
 
@@ -34,6 +35,45 @@ class PeriodView(SecuredModelView):
 
         if model.start_date and model.end_date and model.end_date < model.start_date:
             raise DomainError("Tanggal selesai periode tidak boleh sebelum tanggal mulai.")
+
+    details_template = "admin/workflow/period_details.html"
+
+    @expose("/status/", methods=("GET", "POST"))
+    def status_view(self):
+        """Period lifecycle page: advance one step, close (forced with a reason), reopen (admin)."""
+        from flask import flash, redirect, request
+        from flask_login import current_user
+
+        from kinerja_admin.workflow import WorkflowError
+        from kinerja_admin.workflow import period as period_flow
+        from models import db
+
+        period = self.get_one(request.args.get("id"))
+        error = None
+        if request.method == "POST":
+            op = request.form.get("op")
+            reason = request.form.get("reason", "")
+            try:
+                if op == "advance":
+                    period_flow.advance(db.session, current_user, period, force=bool(request.form.get("force")),
+                                        reason=reason)
+                elif op == "reopen":
+                    period_flow.reopen(db.session, current_user, period, reason)
+                else:
+                    raise WorkflowError("Tindakan tidak dikenal.")
+                db.session.commit()
+                flash(f"Periode {period.code} kini berstatus {PERIOD_STATUSES[period.status]}.", "success")
+                return redirect(self.get_url(".status_view", id=period.id))
+            except WorkflowError as err:
+                db.session.rollback()
+                error = str(err)
+        order = list(PERIOD_STATUSES)
+        nxt = order[order.index(period.status) + 1] if period.status != "closed" else None
+        return self.render("admin/workflow/period_status.html", period=period, error=error,
+                           next_status=nxt, statuses=PERIOD_STATUSES,
+                           open_items=period_flow.unfinished_counts(db.session, period),
+                           may_change=current_user.role in ("admin", "operator"),
+                           may_reopen=current_user.role == "admin")
 
     @action("hitung_nilai", "Hitung nilai", "Hitung nilai seluruh pegawai pada periode terpilih?")
     def action_hitung_nilai(self, ids):
