@@ -60,3 +60,16 @@ def test_list_count_matches_scope(client, demo):
     own = db.session.scalars(select(WorkPlan.id).where(WorkPlan.employee_id == users["pegawai"].employee_id)).all()
     assert len(own) == 2
     assert html.count("details/?id=") == len(own)
+
+
+def test_relationship_selects_offer_only_rows_in_scope(client, demo):
+    import re
+
+    users = demo["users"]
+    login_as(client, users["pegawai"])
+    html = client.get("/admin/target/new/").get_data(as_text=True)
+    select_html = html[html.index('name="work_plan"'):]
+    select_html = select_html[:select_html.index("</select>")]
+    offered = {int(v) for v in re.findall(r'<option[^>]*value="(\d+)"', select_html)}
+    own = set(db.session.scalars(select(WorkPlan.id).where(WorkPlan.employee_id == users["pegawai"].employee_id)))
+    assert offered == own

@@ -5,7 +5,6 @@ from flask_admin import expose
 from flask_admin.actions import action
 from wtforms import SelectField
 
-from kinerja_admin.scope import scope_query
 from models import Indicator, Period, Target, WorkPlan
 from models.base import CATEGORIES, PERIOD_STATUSES, PLAN_STATUSES, RATER_ROLES, TARGET_ASPECTS, choices
 
@@ -146,15 +145,7 @@ class TargetView(SecuredModelView):
     form_columns = ["work_plan", "seq", "description"]
     column_details_exclude_list = ["indicators"]
 
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        _scope_select(form, "work_plan", WorkPlan)
-        return form
-
-    def edit_form(self, obj=None):
-        form = super().edit_form(obj)
-        _scope_select(form, "work_plan", WorkPlan)
-        return form
+    scoped_selects = {"work_plan": WorkPlan}
 
 
 class IndicatorView(SecuredModelView):
@@ -174,15 +165,7 @@ class IndicatorView(SecuredModelView):
     form_args = {"aspect": {"choices": choices(TARGET_ASPECTS), "label": "Aspek"}}
     column_details_exclude_list = ["realisations"]
 
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        _scope_select(form, "target", Target)
-        return form
-
-    def edit_form(self, obj=None):
-        form = super().edit_form(obj)
-        _scope_select(form, "target", Target)
-        return form
+    scoped_selects = {"target": Target}
 
 
 class RealisationView(SecuredModelView):
@@ -194,15 +177,7 @@ class RealisationView(SecuredModelView):
                      "recorded_by": "Dicatat oleh", "created_at": "Dicatat", "updated_at": "Diubah"}
     form_columns = ["indicator", "value", "evidence_url", "evidence_note", "feedback"]
 
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        _scope_select(form, "indicator", Indicator)
-        return form
-
-    def edit_form(self, obj=None):
-        form = super().edit_form(obj)
-        _scope_select(form, "indicator", Indicator)
-        return form
+    scoped_selects = {"indicator": Indicator}
 
 
 class RaterAssignmentView(SecuredModelView):
@@ -317,26 +292,7 @@ class SpecialExpectationView(SecuredModelView):
                      "category_hint": "Kategori", "created_at": "Dibuat", "updated_at": "Diubah"}
     form_columns = ["work_plan", "aspect", "text"]
 
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
-        _scope_select(form, "work_plan", WorkPlan)
-        return form
-
-    def edit_form(self, obj=None):
-        form = super().edit_form(obj)
-        _scope_select(form, "work_plan", WorkPlan)
-        return form
-
-
-def _scope_select(form, field_name, model):
-    """Restrict a relationship <select> to the rows inside the user's scope (no leak of names)."""
-    from flask_login import current_user
-
-    from models import db
-
-    field = getattr(form, field_name, None)
-    if field is not None and hasattr(field, "query_factory"):
-        field.query_factory = lambda: scope_query(db.session.query(model), model, current_user).limit(500).all()
+    scoped_selects = {"work_plan": WorkPlan}
 
 
 __all__ = ["Period"]

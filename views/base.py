@@ -179,8 +179,22 @@ class SecuredModelView(AccessMixin, ModelView):
                 field.kwargs.setdefault("blank_text", "— Pilih —")
         return form_class
 
+    # relationship <select>s limited to the user's row scope: {form field: related model}
+    scoped_selects: dict = {}
+
+    def _scope_selects(self, form):
+        for name, model in self.scoped_selects.items():
+            field = getattr(form, name, None)
+            if field is not None and hasattr(field, "query_factory"):
+                field.query_factory = (lambda m=model: scope_query(db.session.query(m), m, current_user)
+                                       .limit(500).all())
+        return form
+
+    def create_form(self, obj=None):
+        return self._scope_selects(super().create_form(obj))
+
     def edit_form(self, obj=None):
-        form = super().edit_form(obj)
+        form = self._scope_selects(super().edit_form(obj))
         form._obj = obj  # field validators need the record being edited (e.g. uniqueness)
         return form
 

@@ -5,7 +5,7 @@ from flask_admin import expose
 
 from models.base import CATEGORIES, OBJECTION_STATUSES, SCORE_STATUSES
 
-from .base import SecuredModelView
+from .base import ReadOnlyModelView, SecuredModelView
 from .workflow_actions import OptimisticLockMixin, ScoreActionsMixin
 from .excel import ScoreResultExportMixin
 
@@ -63,7 +63,7 @@ class ScoreResultView(ScoreActionsMixin, OptimisticLockMixin, ScoreResultExportM
         return False
 
 
-class ObjectionView(SecuredModelView):
+class ObjectionView(ReadOnlyModelView):
     audit_entity = "objection"
     column_list = ["result", "employee", "status", "filed_at", "decided_at", "new_predicate"]
     column_default_sort = ("filed_at", True)
@@ -77,18 +77,7 @@ class ObjectionView(SecuredModelView):
     details_template = "admin/workflow/objection_details.html"
 
     # Objections are filed from Kinerja Saya and decided on the decision page below, both through
-    # kinerja_admin.workflow.objection: never edited as a plain record.
-    @property
-    def can_create(self):
-        return False
-
-    @property
-    def can_edit(self):
-        return False
-
-    @property
-    def can_delete(self):
-        return False
+    # kinerja_admin.workflow.objection: never edited as a plain record (ReadOnlyModelView).
 
     @expose("/decide/", methods=("GET", "POST"))
     def decide_view(self):
