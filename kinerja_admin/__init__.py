@@ -77,12 +77,9 @@ def create_app(config=None) -> Flask:
 
     init_admin(app)
 
-    try:
-        from .public import bp as public_bp
-    except ImportError:
-        public_bp = None
-    if public_bp is not None:
-        app.register_blueprint(public_bp)
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)
 
     @app.route("/")
     def root():

@@ -121,16 +121,12 @@ def _print_access(app, password: str, existing: bool = False) -> None:
         click.echo(f"Akun demo: admin, operator, inspektur, penilai, pegawai - kata sandi: {password}")
 
 
-def register_extra_commands() -> None:
+def _register_feature_commands() -> None:
     """Feature packages attach their commands to `kinerja_cli` in their own cli modules."""
-    import importlib
-    import importlib.util
-
-    for mod in ("kinerja_admin.scoring.cli", "kinerja_admin.workflow.cli", "kinerja_admin.excel.cli",
-                "kinerja_admin.rating.cli"):
-        parent = mod.rsplit(".", 1)[0]
-        if importlib.util.find_spec(parent) is not None and importlib.util.find_spec(mod) is not None:
-            importlib.import_module(mod)
+    from .excel import cli as _excel  # noqa: F401
+    from .rating import cli as _rating  # noqa: F401
+    from .scoring import cli as _scoring  # noqa: F401
+    from .workflow import cli as _workflow  # noqa: F401
 
 
-register_extra_commands()
+_register_feature_commands()

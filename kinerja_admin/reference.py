@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from models import IkmBand, IkmElement, PositionKind, Rank, Setting, db
 
+from .scoring.presets import seed_presets
 from .settings import DEFAULT_SETTINGS
 
 PNS_RANKS = [
@@ -90,11 +91,6 @@ def seed_reference(session=None) -> dict[str, int]:
                         for lo, hi, le, la in IKM_BANDS)
         added["ikm_band"] = len(IKM_BANDS)
 
-    try:
-        from .scoring.presets import seed_presets
-    except ImportError:  # scoring presets not present yet
-        seed_presets = None
-    if seed_presets is not None:
-        added["scoring_scheme"] = seed_presets(session)
+    added["scoring_scheme"] = seed_presets(session)
     session.flush()
     return added
