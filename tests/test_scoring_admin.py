@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from kinerja_admin.scoring.expression import ExpressionError, evaluate, parse
 from kinerja_admin.scoring.validation import scheme_counts
-from models import AuditLog, ComponentWeight, ScoreDetail, ScoreResult, ScoringScheme, db
+from models import AuditLog, ComponentWeight, ScoreDetail, ScoreResult, db
 from decimal import Decimal as D
 
 import pytest

@@ -15,7 +15,6 @@ from kinerja_admin.masterdata import (
     check_unit_deletable,
 )
 from kinerja_admin.nip import format_nip
-from models import Employee, Position, Unit, User
 from models.base import EMPLOYEE_TYPES, ROLES, choices
 
 from .base import DomainError, SecuredModelView

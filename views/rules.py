@@ -1,7 +1,7 @@
 """Scoring rule tables (filled, validated and extended by the scoring engine issue)."""
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import flash
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.model.form import InlineFormAdmin

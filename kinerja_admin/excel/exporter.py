@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Iterable
 
 import xlsxwriter
-from sqlalchemy import Float, String, cast, func, or_, select, type_coerce
+from sqlalchemy import Float, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from models import (
@@ -632,20 +632,22 @@ def _audit_sheet(session, ws, fm, period, result_ids, restricted) -> int:
     stmt = (select(AuditLog.at, AuditLog.username, AuditLog.action, AuditLog.entity, AuditLog.entity_id,
                    AuditLog.changes, AuditLog.reason)
             .where(AuditLog.period_id == period.id).order_by(AuditLog.at, AuditLog.id))
+    allowed = None
     if restricted:
-        plan_ids = select(ScoreResult.work_plan_id).where(ScoreResult.id.in_(result_ids),
-                                                          ScoreResult.work_plan_id.is_not(None))
-        stmt = stmt.where(or_(
-            AuditLog.entity == "period",
-            (AuditLog.entity == "score_result") & AuditLog.entity_id.in_(select(cast(ScoreResult.id, String(40)))
-                                                                        .where(ScoreResult.id.in_(result_ids))),
-            (AuditLog.entity == "work_plan") & AuditLog.entity_id.in_(select(cast(WorkPlan.id, String(40)))
-                                                                     .where(WorkPlan.id.in_(plan_ids))),
-        ))
+        # The rows of the user's results and their plans. Matched in Python while streaming: comparing
+        # the text entity_id with CAST(id AS CHAR) in SQL mixes collations on MariaDB.
+        stmt = stmt.where(AuditLog.entity.in_(("period", "score_result", "work_plan")))
+        allowed = {("score_result", str(i)) for i in session.scalars(
+            select(ScoreResult.id).where(ScoreResult.id.in_(result_ids)))}
+        allowed |= {("work_plan", str(i)) for i in session.scalars(
+            select(ScoreResult.work_plan_id).where(ScoreResult.id.in_(result_ids),
+                                                   ScoreResult.work_plan_id.is_not(None)))}
     r = 1
     for part in _stream(session, stmt).partitions(BATCH):
         rows = []
         for at, username, action, entity, entity_id, changes, reason in part:
+            if allowed is not None and entity != "period" and (entity, entity_id) not in allowed:
+                continue
             text = json.dumps(changes, ensure_ascii=False, default=str) if changes else None
             if text and len(text) > 32000:
                 text = text[:32000] + "..."

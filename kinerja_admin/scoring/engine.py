@@ -19,7 +19,6 @@ recompute every figure from what is stored.
 """
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections import Counter
 from typing import Optional

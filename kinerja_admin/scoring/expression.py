@@ -10,7 +10,7 @@ import ast
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Mapping, Optional
 
-from sqlalchemy import and_, case, func, literal_column, null, or_
+from sqlalchemy import case, func, literal_column, null, or_
 
 from .formulas import num
 
