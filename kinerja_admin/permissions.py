@@ -25,7 +25,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "user": {"admin": "rcud", "inspektur": "r"},
     # appraisal
     "period": _READ_ALL | {"admin": "rcuda", "operator": "rcua"},
-    "work_plan": {"admin": "rcudxa", "operator": "rcuxa", "inspektur": "rx", "penilai": "rua", "pegawai": "ru"},
+    "work_plan": {"admin": "rcudxa", "operator": "rcuxa", "inspektur": "rx", "penilai": "rua", "pegawai": "rua"},
     "target": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "r", "pegawai": "rcud"},
     "indicator": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "r", "pegawai": "rcud"},
     "realisation": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "ru", "pegawai": "rcu"},

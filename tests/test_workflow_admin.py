@@ -308,3 +308,27 @@ def test_score_result_edit_conflict(client, demo, other_engine):
     assert "Data telah diubah oleh pengguna lain" in rv.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(ScoreResult, r.id).predicate == "Sangat Baik"
+
+
+def test_pegawai_submits_own_plan_from_the_list_but_cannot_approve(client, demo):
+    from models import WorkPlan
+
+    users = demo["users"]
+    login_as(client, users["pegawai"])
+    plan = db.session.scalar(db.select(WorkPlan).where(WorkPlan.employee_id == users["pegawai"].employee_id,
+                                                       WorkPlan.period_id == demo["periods"]["2026"].id))
+    html = client.get("/admin/work_plan/").get_data(as_text=True)
+    assert "Ajukan" in html and "Setujui" not in html
+    if not plan.targets:
+        from models import Target
+
+        db.session.add(Target(work_plan_id=plan.id, seq=1, description="Laporan bulanan tersusun"))
+        db.session.commit()
+    client.post("/admin/work_plan/action/", data={"action": "approve", "rowid": [str(plan.id)],
+                                                  "url": "/admin/work_plan/"})
+    db.session.expire_all()
+    assert db.session.get(WorkPlan, plan.id).status == "draft"
+    client.post("/admin/work_plan/action/", data={"action": "submit", "rowid": [str(plan.id)],
+                                                  "url": "/admin/work_plan/"})
+    db.session.expire_all()
+    assert db.session.get(WorkPlan, plan.id).status == "submitted"

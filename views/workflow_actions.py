@@ -27,6 +27,15 @@ class BulkWorkflowMixin:
     list_template = "admin/workflow/list.html"
     workflow_module = None
     bulk_ops: dict = {}
+    # Which roles are offered each operation (the workflow still decides per row, e.g. only the
+    # plan's own rater approves it); an operation missing here is offered to every role with 'a'.
+    op_roles: dict = {}
+
+    def is_action_allowed(self, name):
+        roles = self.op_roles.get(name)
+        if roles is not None and getattr(current_user, "role", None) not in roles:
+            return False
+        return super().is_action_allowed(name)
 
     # --- the engine call, shared by ticked / all-matching / reason page ---------------------
     def _run_bulk(self, op: str, ids, reason: str | None = None) -> bool:
@@ -147,6 +156,12 @@ class PlanActionsMixin(BulkWorkflowMixin):
         "return": ("Kembalikan", None, True),
         "finalise": ("Kunci (final)", "Kunci (finalkan) SKP terpilih?", False),
     }
+    op_roles = {
+        "submit": {"pegawai", "penilai", "operator", "admin"},  # a penilai has a plan of their own too
+        "approve": {"penilai", "operator", "admin"},
+        "return": {"penilai", "operator", "admin"},
+        "finalise": {"penilai", "operator", "admin"},
+    }
 
     @property
     def workflow_module(self):
@@ -178,6 +193,7 @@ class ScoreActionsMixin(BulkWorkflowMixin):
         "approve": ("Setujui", "Setujui hasil penilaian terpilih?", False),
         "publish": ("Umumkan", "Umumkan hasil penilaian terpilih? Masa keberatan dimulai.", False),
     }
+    op_roles = {"approve": {"penilai", "operator", "admin"}, "publish": {"operator", "admin"}}
 
     @property
     def workflow_module(self):
