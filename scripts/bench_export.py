@@ -55,23 +55,16 @@ def _peak_mb() -> float:
 
 # --- setup -------------------------------------------------------------------------------------------
 def setup(url: str, employees: int) -> dict:
-    from flask_migrate import upgrade
     from sqlalchemy import func, insert, literal, select
 
     from kinerja_admin.demo import build_demo
+    from kinerja_admin.dbtools import fresh_database
     from kinerja_admin.extensions import db
-    from kinerja_admin.reference import seed_reference
     from models import BehaviourAspect, Period, ScoreDetail, ScoreResult, WorkPlan
 
     app = _app(url)
     with app.app_context():
-        if not url.startswith("sqlite"):
-            from tests.conftest import _drop_everything
-
-            _drop_everything()
-        upgrade()
-        seed_reference(db.session)
-        db.session.commit()
+        fresh_database()
         t = time.perf_counter()
         build_demo(db.session, employees=employees, seed=11, password="Bench#Password2026")
         db.session.commit()

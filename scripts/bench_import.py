@@ -85,20 +85,11 @@ def make_workbook(path: str, n: int) -> None:
 
 
 def setup(url: str) -> None:
-    from flask_migrate import upgrade
-
-    from kinerja_admin.extensions import db
-    from kinerja_admin.reference import seed_reference
+    from kinerja_admin.dbtools import fresh_database
 
     app = _app(url)
     with app.app_context():
-        if not url.startswith("sqlite"):
-            from tests.conftest import _drop_everything
-
-            _drop_everything()
-        upgrade()
-        seed_reference(db.session)
-        db.session.commit()
+        fresh_database()
 
 
 def worker(mode: str, url: str, path: str) -> dict:

@@ -34,14 +34,13 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
 
-    from flask_migrate import upgrade
     from sqlalchemy import event, func, insert, select
 
     from config import TestConfig
     from kinerja_admin import create_app
     from kinerja_admin.demo import build_demo
+    from kinerja_admin.dbtools import fresh_database
     from kinerja_admin.extensions import db
-    from kinerja_admin.reference import seed_reference
     from models import AuditLog, Employee, Period, Unit, User, WorkPlan
     from models.base import utcnow
 
@@ -50,12 +49,7 @@ def main() -> None:
 
     app = create_app(Cfg)
     with app.app_context():
-        if args.database_url:
-            from tests.conftest import _drop_everything
-
-            _drop_everything()
-        upgrade()
-        seed_reference(db.session)
+        fresh_database()
         build_demo(db.session, employees=60, seed=1, password="Bench#Binjai2026")
         db.session.commit()
         # synthetic employees and two running periods full of submitted plans

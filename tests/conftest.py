@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from config import TestConfig
 from kinerja_admin import create_app
+from kinerja_admin.dbtools import drop_everything
 from kinerja_admin.extensions import db
 
 SERVER_URL = os.environ.get("KINERJA_TEST_DATABASE_URL")
@@ -35,33 +36,13 @@ def app_config(database_url, tmp_path_factory):
     return Cfg
 
 
-def _drop_everything():
-    """Leave the database empty (also of tables from older schemas and alembic_version)."""
-    from sqlalchemy import MetaData
-
-    engine = db.engine
-    meta = MetaData()
-    meta.reflect(bind=engine)
-    with engine.begin() as conn:
-        if engine.dialect.name == "mysql":
-            conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-            for table in meta.sorted_tables:
-                conn.execute(text(f"DROP TABLE IF EXISTS `{table.name}`"))
-            conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
-        elif engine.dialect.name == "postgresql":
-            for table in meta.sorted_tables:
-                conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
-        else:
-            meta.drop_all(bind=conn)
-
-
 @pytest.fixture(scope="session")
 def _schema(app_config):
     from flask_migrate import upgrade
 
     app = create_app(app_config)
     with app.app_context():
-        _drop_everything()
+        drop_everything()
         upgrade()
         db.session.remove()
         db.engine.dispose()
