@@ -19,7 +19,8 @@ class ScoreResult(TimestampMixin, db.Model):
         CheckConstraint(in_check("status", SCORE_STATUSES), name="status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
+    # period_id is indexed by the leading column of the unique (period_id, employee_id) constraint
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
     employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
     work_plan_id: Mapped[Optional[int]] = mapped_column(ForeignKey("work_plan.id"), index=True)
     unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
@@ -66,7 +67,8 @@ class ScoreDetail(db.Model):
         CheckConstraint(in_check("role", RATER_ROLES), name="role"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    result_id: Mapped[int] = mapped_column(ForeignKey("score_result.id", ondelete="CASCADE"), index=True)
+    # indexed by the leading column of the unique (result_id, role, aspect_id) constraint
+    result_id: Mapped[int] = mapped_column(ForeignKey("score_result.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(12))
     aspect_id: Mapped[int] = mapped_column(ForeignKey("behaviour_aspect.id"))
     average: Mapped[Decimal] = mapped_column(Score)

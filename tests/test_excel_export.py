@@ -24,7 +24,8 @@ SHEET_NAMES = ["Ringkasan", "Nilai Pegawai", "Rincian Sasaran", "Penilaian Peril
 
 @pytest.fixture
 def scored(demo):
-    """Score results (written here, independent of the scoring engine) for period 2025."""
+    """Approved score results with their stored details (written here, independent of the scoring
+    engine) for period 2025."""
     period = demo["periods"]["2025"]
     aspects = list(db.session.scalars(select(BehaviourAspect).where(BehaviourAspect.scheme_id == period.scheme_id)
                                       .order_by(BehaviourAspect.seq)))
@@ -34,7 +35,8 @@ def scored(demo):
                         scheme_id=period.scheme_id, scheme_version=1, skp_value=Decimal("80") + i % 20,
                         behaviour_value=Decimal("85.1234"), final_value=Decimal("82.5") + i % 15,
                         hasil_category="sesuai", perilaku_category="diatas", predicate=PREDICATES[i % len(PREDICATES)],
-                        status="computed", computed_at=dt.datetime(2026, 1, 10, 8, 0))
+                        status="approved", computed_at=dt.datetime(2026, 1, 10, 8, 0),
+                        approved_at=dt.datetime(2026, 1, 12, 9, 0))
         db.session.add(r)
         db.session.flush()
         for a in aspects[:2]:

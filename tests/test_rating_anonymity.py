@@ -145,8 +145,8 @@ def test_audit_trail_never_names_a_peer_rater(app, demo):
 def test_explanation_page_hides_peer_figures_below_the_threshold(app, client, demo):
     """Kinerja explanation: the employee does not see per-aspect peer averages from fewer than k raters."""
     from kinerja_admin.extensions import db as _db
-    from kinerja_admin.scoring.engine import score_period
-    from models import ScoreDetail, ScoreResult, Setting
+    from kinerja_admin.scoring.engine import result_details, score_period
+    from models import ScoreResult, Setting
     from tests.conftest import login_as
 
     period = demo["periods"]["2025"]
@@ -155,8 +155,7 @@ def test_explanation_page_hides_peer_figures_below_the_threshold(app, client, de
     pegawai = demo["users"]["pegawai"]
     result = _db.session.scalar(_db.select(ScoreResult).where(ScoreResult.period_id == period.id,
                                                               ScoreResult.employee_id == pegawai.employee_id))
-    peers = _db.session.scalar(_db.select(_db.func.max(ScoreDetail.raters)).where(
-        ScoreDetail.result_id == result.id, ScoreDetail.role == "rekan"))
+    peers = max((n for role, _, _, n in result_details(_db.session, result) if role == "rekan"), default=None)
     assert peers, "the demo pegawai is rated by peers"
     _db.session.get(Setting, "rating.anonymity_k").value = str(peers + 1)
     _db.session.commit()

@@ -4,12 +4,12 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kinerja_admin.scoring import formulas as F
 from kinerja_admin.scoring.engine import score_period
 from kinerja_admin.scoring.validation import clone_scheme
-from models import PositionKind, Position, db
+from models import PositionKind, Position, ScoreDetail, db
 
 from .scoring_helpers import make_period, make_plan, result_of, scheme
 
@@ -162,3 +162,47 @@ def test_rater_weight_change_applies_only_after_recompute(demo):
     after = result_of(period, emp)
     assert after.behaviour_value == D("77.5000")  # (100*20 + 70*60) / 80
     assert after.final_value != old_final and after.scheme_version == s.version
+
+
+def test_behaviour_details_follow_ratings_until_approval_then_stay(demo):
+    """The per-aspect figures behind a result: computed from the ratings while the result is
+    'computed', stored when the superior approves it, so later rating changes do not alter it."""
+    from kinerja_admin.scoring.engine import result_details
+    from kinerja_admin.workflow import score as score_flow
+    from models import BehaviourRating, User
+
+    s = scheme("PP46-2011")
+    period = make_period(s)
+    emp = demo["employees"][9]
+    make_plan(period, emp, [[("kuantitas", 1, 1, None, False)]],
+              ratings={"atasan": [[80, 70, 80, 80, 80, 80]], "rekan": [[60] * 6, [70] * 6]})
+    score_period(db.session, period)
+    r = result_of(period, emp)
+    first_aspect = s.aspects[0].id
+    details = {(role, a): (avg, n) for role, a, avg, n in result_details(db.session, r)}
+    assert details[("rekan", first_aspect)] == (D("65.0000"), 2)
+    assert details[("atasan", s.aspects[1].id)] == (D("70.0000"), 1)
+    assert r.rekan_avg == D("65.0000")
+
+    def bump_ratings():
+        for rating in db.session.scalars(select(BehaviourRating).where(BehaviourRating.aspect_id == first_aspect)):
+            rating.value = D(90)
+        db.session.flush()
+
+    bump_ratings()  # still 'computed': the details show the ratings as they are now
+    assert dict(((role, a), (avg, n)) for role, a, avg, n in result_details(db.session, r))[
+        ("rekan", first_aspect)] == (D("90.0000"), 2)
+    score_period(db.session, period)
+    r = result_of(period, emp)
+    live = sorted(result_details(db.session, r))
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    score_flow.approve(db.session, admin, r)
+    db.session.commit()
+    frozen = sorted(result_details(db.session, r))
+    assert frozen == live and ("rekan", first_aspect, D("90.0000"), 2) in frozen
+    assert db.session.scalar(select(func.count()).select_from(ScoreDetail)
+                             .where(ScoreDetail.result_id == r.id)) == len(live)
+    for rating in db.session.scalars(select(BehaviourRating).where(BehaviourRating.aspect_id == first_aspect)):
+        rating.value = D(10)
+    db.session.commit()
+    assert sorted(result_details(db.session, result_of(period, emp))) == frozen

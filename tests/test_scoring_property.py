@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal as D
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
-from kinerja_admin.scoring.engine import score_period
+from kinerja_admin.scoring.engine import result_details, score_period
 from kinerja_admin.scoring.formulas import reference_value
 from kinerja_admin.scoring.rules import load_rules, ref_predicate
 from models import Position, PositionKind, db
@@ -80,4 +80,11 @@ def test_engine_matches_reference(demo, specs):
         assert r.behaviour_value == beh
         assert r.final_value == final
         assert r.predicate == ref_predicate(rules, final, spec["innovation"])
+        # the per-aspect details shown to the employee and the inspector reproduce each role average
+        weight = {a[0]: a[3] for a in rules.aspects}
+        details = result_details(db.session, r)
+        for role in ("atasan", "rekan", "bawahan", "diri"):
+            rows = [(aspect, avg) for rl, aspect, avg, _ in details if rl == role]
+            expected = q(sum(weight[a] * v for a, v in rows) / sum(weight[a] for a, _ in rows)) if rows else None
+            assert getattr(r, f"{role}_avg") == expected
     db.session.rollback()

@@ -250,7 +250,7 @@ def export_period(period: Period, out, *, session=None, user=None, result_filter
         n_emp = _employee_sheet(session, wb, ws_emp, fm, conds, n_results, progress)
         n_tgt = _target_sheet(session, ws_tgt, fm, result_ids)
         progress(75)
-        n_beh = _behaviour_sheet(session, ws_beh, fm, result_ids)
+        n_beh = _behaviour_sheet(session, ws_beh, fm, period, result_ids)
         progress(90)
         _rules_sheet(ws_rules, fm, scheme)
         n_audit = _audit_sheet(session, ws_audit, fm, period, result_ids, restricted)
@@ -393,13 +393,14 @@ def _summary_sheet(session, wb, ws, fm, period, scheme, conds, pred_counts, labe
     r += 1
     for c, h in enumerate(["Peran", "Aspek", "Rerata", "Jumlah Pegawai", "Jumlah Penilai"]):
         ws.write_string(r, c, h, fm.head)
+    det = _details(session, period)
     for role, aspect, avg, n, raters in session.execute(
-            select(ScoreDetail.role, BehaviourAspect.name, func.avg(_f(ScoreDetail.average)), func.count(),
-                   func.sum(ScoreDetail.raters))
-            .join(BehaviourAspect, BehaviourAspect.id == ScoreDetail.aspect_id)
-            .where(ScoreDetail.result_id.in_(select(ScoreResult.id).where(*conds)))
-            .group_by(ScoreDetail.role, BehaviourAspect.name, BehaviourAspect.seq)
-            .order_by(ScoreDetail.role, BehaviourAspect.seq)):
+            select(det.c.role, BehaviourAspect.name, func.avg(_f(det.c.average)), func.count(),
+                   func.sum(det.c.raters))
+            .join(BehaviourAspect, BehaviourAspect.id == det.c.aspect_id)
+            .where(det.c.result_id.in_(select(ScoreResult.id).where(*conds)))
+            .group_by(det.c.role, BehaviourAspect.name, BehaviourAspect.seq)
+            .order_by(det.c.role, BehaviourAspect.seq)):
         r += 1
         ws.write_string(r, 0, RATER_ROLES.get(role, role))
         ws.write_string(r, 1, aspect)
@@ -513,18 +514,29 @@ def _target_sheet(session, ws, fm, result_ids) -> int:
     return r - 1
 
 
-def _behaviour_sheet(session, ws, fm, result_ids) -> int:
+def _details(session, period):
+    """(result_id, role, aspect_id, average, raters): the behaviour details behind the period's results."""
+    if period.scheme_id is None:
+        return select(ScoreDetail.result_id, ScoreDetail.role, ScoreDetail.aspect_id, ScoreDetail.average,
+                      ScoreDetail.raters).subquery("details")
+    from kinerja_admin.scoring.engine import details_source
+
+    return details_source(session, period)
+
+
+def _behaviour_sheet(session, ws, fm, period, result_ids) -> int:
     _header(ws, BEHAVIOUR_SHEET, fm)
+    det = _details(session, period)
     kinds = [k for _, _, k in BEHAVIOUR_SHEET]
     stmt = (
-        select(Employee.nip, Employee.name, ScoreDetail.role, BehaviourAspect.code, BehaviourAspect.name,
-               _f(ScoreDetail.average), ScoreDetail.raters)
-        .select_from(ScoreDetail)
-        .join(ScoreResult, ScoreResult.id == ScoreDetail.result_id)
+        select(Employee.nip, Employee.name, det.c.role, BehaviourAspect.code, BehaviourAspect.name,
+               _f(det.c.average), det.c.raters)
+        .select_from(det)
+        .join(ScoreResult, ScoreResult.id == det.c.result_id)
         .join(Employee, Employee.id == ScoreResult.employee_id)
-        .join(BehaviourAspect, BehaviourAspect.id == ScoreDetail.aspect_id)
-        .where(ScoreDetail.result_id.in_(result_ids))
-        .order_by(ScoreDetail.result_id, ScoreDetail.role, BehaviourAspect.seq)
+        .join(BehaviourAspect, BehaviourAspect.id == det.c.aspect_id)
+        .where(det.c.result_id.in_(result_ids))
+        .order_by(det.c.result_id, det.c.role, BehaviourAspect.seq)
     )
     roles = RATER_ROLES
     r = 1

@@ -1,21 +1,27 @@
-"""Set-based scoring of a whole period: a handful of INSERT ... SELECT / UPDATE statements built
-with SQLAlchemy Core from the period scheme's rule rows (no per-employee Python loop).
+"""Set-based scoring of a whole period with SQLAlchemy Core, built from the period scheme's rule rows
+(no per-employee Python loop).
 
 Statements (all in the caller's transaction; the caller commits):
-  1. delete the period's results still in status 'computed' (and their details);
-  2. INSERT score_result ... SELECT: one row per scorable work plan without an approved/published
-     result, with the SKP value (latest realisation per indicator -> formula -> mean per target ->
-     mean over targets);
-  3. INSERT score_detail ... SELECT: per result, rater role and aspect the mean of the submitted
-     ratings and the number of raters (structural-only aspects only for structural positions);
-  4. UPDATE role averages (aspect-weighted mean of the stored details);
-  5. UPDATE behaviour value (rater-role weights renormalised over the roles that rated);
-  6. UPDATE final value (component weights or the scheme's final-score expression);
-  7. UPDATE predicate (bands with the innovation condition, or the matrix: categories set by the
-     rater on the work plan, else suggested from thresholds, then a second UPDATE for the cell).
-Every stored number is ROUND(x, 4) in SQL, so SQLite (floats), PostgreSQL and MariaDB (decimals)
-store the same values, and each later step reads the stored, rounded values: an inspector can
-recompute every figure from what is stored.
+  1. delete the period's results still in status 'computed' (and any details stored for them);
+  2. one INSERT score_result ... SELECT over the scorable work plans without an approved/published
+     result, in layers:
+       l1  SKP value (latest realisation per indicator -> formula -> mean per target -> mean over
+           targets) and per rater role the aspect-weighted mean of the per-aspect means of the
+           submitted ratings (structural-only aspects only for structural positions; the public's
+           ratings for 'masyarakat' unless raters of that role were assigned);
+       l2  behaviour value (rater-role weights renormalised over the roles that rated);
+       l3  final value (component weights or the scheme's final-score expression);
+       l4  matrix categories (set by the rater on the work plan, else suggested from thresholds);
+       and the predicate (bands with the innovation condition, or the matrix cell).
+Every stored number is ROUND(x, 4) in SQL and each layer reads the rounded values of the layer below,
+so SQLite (floats), PostgreSQL and MariaDB (decimals) store the same values and an inspector can
+recompute every figure from what is shown. Layers are fenced (see :func:`fenced`) so that no
+expression is evaluated more than once per row.
+
+The per-aspect means behind the role averages are not written while results are 'computed' (that
+would be one row per employee, role and aspect); :func:`details_source` computes them from the
+ratings on demand, and approving a result stores them (:func:`freeze_details`), so what the superior
+signed off does not move when ratings change later.
 """
 from __future__ import annotations
 
@@ -24,8 +30,8 @@ from collections import Counter
 from typing import Optional
 
 from sqlalchemy import (
-    DateTime, Integer, String, and_, case, delete, exists, func, insert, literal, literal_column, null,
-    or_, select, true, update,
+    DateTime, Integer, Numeric, String, and_, case, cast, delete, exists, func, insert, literal, literal_column, null,
+    or_, select, true, type_coerce,
 )
 
 from models import (
@@ -66,44 +72,60 @@ def r4(expr):
 
 # --- SQL pieces (also used by the benchmark's checks) ---------------------------------------------
 
-def indicator_value_sql(rules: Rules, realised, target, lower_is_better, formula_code, aspect):
-    """The value of one indicator by its effective formula (CASE over the scheme's formulas)."""
-    allowed = rules.allowed_formulas
-    if not allowed:
-        raise ScoringError(f"Skema {rules.code} belum memiliki rumus indikator.")
+def fenced(sel):
+    """`sel` as a subquery the planner keeps as its own step (OFFSET 0: SQLite, PostgreSQL and MariaDB
+    do not merge such a subquery into the outer query). Without it, every reference to a computed
+    column in the outer layers repeats the column's whole expression: the predicate CASE would
+    re-evaluate the behaviour value dozens of times per row."""
+    return sel.offset(0)
+
+
+def _effective_formula(rules: Rules, formula_code, aspect):
     defaults = {a: c for a, c in rules.default_formula.items()}
-    if len(set(defaults.values()) | set(allowed)) == 1:
-        code = allowed[0]
-        return FORMULAS[code].sql(realised, target, lower_is_better, rules.bands)
     default_expr = case(*[(aspect == a, literal(c, String)) for a, c in defaults.items()], else_=null())
-    effective = case((formula_code.in_(allowed), formula_code), else_=default_expr)
-    return case(*[(effective == code, FORMULAS[code].sql(realised, target, lower_is_better, rules.bands))
-                  for code in allowed], else_=null())
+    return case((formula_code.in_(rules.allowed_formulas), formula_code), else_=default_expr)
 
 
 def skp_subquery(rules: Rules, period_id: int):
-    """(wp_id, skp): mean over targets of the mean of their indicator values."""
+    """(wp_id, skp): mean over targets of the mean of their indicator values (latest realisation of
+    each indicator, value by the indicator's effective formula)."""
+    allowed = rules.allowed_formulas
+    if not allowed:
+        raise ScoringError(f"Skema {rules.code} belum memiliki rumus indikator.")
     latest = (select(real_t.c.indicator_id, func.max(real_t.c.id).label("rid"))
               .select_from(real_t.join(ind_t, ind_t.c.id == real_t.c.indicator_id)
                            .join(tg_t, tg_t.c.id == ind_t.c.target_id)
                            .join(wp_t, wp_t.c.id == tg_t.c.work_plan_id))
               .where(wp_t.c.period_id == period_id)
               .group_by(real_t.c.indicator_id).subquery("latest"))
-    value = indicator_value_sql(rules, real_t.c.value, ind_t.c.target_value, ind_t.c.lower_is_better,
-                                ind_t.c.formula_code, ind_t.c.aspect)
-    iv = (select(tg_t.c.work_plan_id.label("wp_id"), ind_t.c.target_id.label("target_id"), value.label("v"))
-          .select_from(ind_t.join(latest, latest.c.indicator_id == ind_t.c.id)
-                       .join(real_t, real_t.c.id == latest.c.rid)
-                       .join(tg_t, tg_t.c.id == ind_t.c.target_id))
-          .subquery("iv"))
+    r, t, lib = real_t.c.value, ind_t.c.target_value, ind_t.c.lower_is_better
+    single = len(set(rules.default_formula.values()) | set(allowed)) == 1
+    # stage 1: per indicator, each formula's inner value (its whole value when it has no stages)
+    stage1 = {code: (FORMULAS[code].pre(r, t, lib) if FORMULAS[code].post else
+                     FORMULAS[code].sql(r, t, lib, rules.bands)) for code in allowed}
+    cols = [tg_t.c.work_plan_id.label("wp_id"), ind_t.c.target_id.label("target_id"),
+            *[v.label(f"f_{i}") for i, v in enumerate(stage1.values())]]
+    if not single:
+        cols.append(_effective_formula(rules, ind_t.c.formula_code, ind_t.c.aspect).label("formula"))
+    inner = fenced(select(*cols)
+                   .select_from(ind_t.join(latest, latest.c.indicator_id == ind_t.c.id)
+                                .join(real_t, real_t.c.id == latest.c.rid)
+                                .join(tg_t, tg_t.c.id == ind_t.c.target_id))).subquery("iv1")
+    # stage 2: the formula's mapping of its inner value
+    values = {code: (FORMULAS[code].post(inner.c[f"f_{i}"], rules.bands) if FORMULAS[code].post
+                     else inner.c[f"f_{i}"]) for i, code in enumerate(stage1)}
+    if single:
+        value = values[allowed[0]]
+    else:
+        value = case(*[(inner.c.formula == code, v) for code, v in values.items()], else_=null())
+    iv = select(inner.c.wp_id, inner.c.target_id, value.label("v")).subquery("iv")
     tv = (select(iv.c.wp_id, func.avg(iv.c.v).label("tv"))
           .group_by(iv.c.wp_id, iv.c.target_id).subquery("tv"))
     return select(tv.c.wp_id, func.avg(tv.c.tv).label("skp")).group_by(tv.c.wp_id).subquery("skp")
 
 
-def _final_sql(rules: Rules):
-    cols = {"skp": sr_t.c.skp_value, "perilaku": sr_t.c.behaviour_value}
-    cols.update({role: sr_t.c[col] for role, col in ROLE_COLUMNS.items()})
+def _final_sql(rules: Rules, cols: dict):
+    """The final value from the component columns `cols` (skp, perilaku and the role averages)."""
     if rules.final_expression:
         return to_sql(rules.final_expression, cols)
     if rules.kind != "numeric":
@@ -113,11 +135,11 @@ def _final_sql(rules: Rules):
     total = w_skp + w_beh
     if not total:
         return None
-    return (sr_t.c.skp_value * num(w_skp) + sr_t.c.behaviour_value * num(w_beh)) / num(total)
+    return (cols["skp"] * num(w_skp) + cols["perilaku"] * num(w_beh)) / num(total)
 
 
-def _band_predicate_sql(rules: Rules, innovation):
-    fv = sr_t.c.final_value
+def _band_predicate_sql(rules: Rules, final_value, innovation):
+    fv = final_value
     if rules.round_decimals is not None:
         fv = func.round(fv, literal_column(str(int(rules.round_decimals))))
     whens = []
@@ -138,6 +160,114 @@ def _category_sql(rules: Rules, dimension: str, value_col):
     if not ts:
         return null()
     return case(*[(value_col >= num(lower), literal(cat, String)) for lower, cat in ts], else_=null())
+
+
+def _aspect_aggregate(rules: Rules, period_id: int):
+    """(ratee_id, role, aspect_id, average, raters, weight, structural_only) before the structural filter.
+
+    Grouped first and joined to the scheme's aspects after: the aspect join then runs once per group
+    instead of once per rating (ratings of aspects outside the scheme are dropped by that join)."""
+    agg = (select(ra_t.c.ratee_id, ra_t.c.role, br_t.c.aspect_id,
+                  type_coerce(r4(func.avg(br_t.c.value)), sd_t.c.average.type).label("average"),
+                  func.count().label("raters"))
+           .select_from(br_t.join(ra_t, ra_t.c.id == br_t.c.assignment_id))
+           .where(ra_t.c.period_id == period_id, ra_t.c.status == "submitted")
+           .group_by(ra_t.c.ratee_id, ra_t.c.role, br_t.c.aspect_id)
+           .subquery("agg0"))
+    return (select(agg, ba_t.c.weight, ba_t.c.structural_only)
+            .select_from(agg.join(ba_t, and_(ba_t.c.id == agg.c.aspect_id, ba_t.c.scheme_id == rules.scheme_id)))
+            .subquery("agg"))
+
+
+def _structural_plan(period_id: int, employee_id):
+    """True when the employee's work plan of the period is on a structural position."""
+    return exists(
+        select(literal(1)).select_from(
+            wp_t.join(emp_t, emp_t.c.id == wp_t.c.employee_id)
+            .join(pos_t, pos_t.c.id == func.coalesce(wp_t.c.position_id, emp_t.c.position_id))
+            .join(pk_t, pk_t.c.id == pos_t.c.kind_id))
+        .where(wp_t.c.period_id == period_id, wp_t.c.employee_id == employee_id, pk_t.c.structural == true()))
+
+
+def aspect_averages(rules: Rules, period_id: int):
+    """(ratee_id, role, aspect_id, average, raters, weight): per ratee, rater role and aspect of the
+    scheme the mean of the submitted ratings (ROUND 4) and the number of ratings. Aspects for
+    structural positions only count for ratees whose work plan of the period is on a structural position.
+
+    The behaviour details behind a result (explanation, export, what approval stores); the engine
+    computes the same role averages from :func:`_aspect_aggregate` without materialising them."""
+    agg = _aspect_aggregate(rules, period_id)
+    cols = [agg.c.ratee_id, agg.c.role, agg.c.aspect_id, agg.c.average, agg.c.raters, agg.c.weight]
+    if not rules.has_structural_only:
+        return select(*cols).subquery("aa")
+    return (select(*cols).where(or_(agg.c.structural_only == false_(), _structural_plan(period_id, agg.c.ratee_id)))
+            .subquery("aa"))
+
+
+def detail_select(rules: Rules, period_id: int, *result_conditions):
+    """(result_id, role, aspect_id, average, raters) of the period's results, computed from the ratings."""
+    aa = aspect_averages(rules, period_id)
+    return (select(sr_t.c.id.label("result_id"), aa.c.role, aa.c.aspect_id, aa.c.average, aa.c.raters)
+            .select_from(aa.join(sr_t, and_(sr_t.c.period_id == period_id, sr_t.c.employee_id == aa.c.ratee_id)))
+            .where(*result_conditions))
+
+
+def freeze_details(session, period_ids) -> None:
+    """Store the behaviour details of the approved/published results of these periods that have none yet
+    (called when results are approved), so later changes of ratings do not alter what was signed off."""
+    for pid in sorted(set(period_ids)):
+        period = session.get(Period, pid)
+        if period is None or period.scheme_id is None:
+            continue
+        rules = load_rules(session.get(ScoringScheme, period.scheme_id))
+        stored = exists(select(literal(1)).where(sd_t.c.result_id == sr_t.c.id))
+        sel = detail_select(rules, pid, sr_t.c.status.in_(KEPT_STATUSES), sr_t.c.scheme_id == rules.scheme_id,
+                            ~stored)
+        session.execute(insert(sd_t).from_select(["result_id", "role", "aspect_id", "average", "raters"], sel))
+
+
+def role_sums(rules: Rules, period_id: int):
+    """(ratee_id, then per role: <role>_s, <role>_w and, when the scheme has structural-only aspects,
+    <role>_ss, <role>_ws): sums of aspect average x aspect weight and of the weights, apart for the
+    structural-only aspects, which count only for ratees on a structural position (decided once per
+    work plan by the caller instead of once per aspect row).
+
+    The aspect weights are inlined from the loaded rules (a CASE on the aspect id per group) instead of
+    a join per group; aspects outside the scheme get no weight and so do not count."""
+    def weight(structural_only: bool):
+        chosen = {a[0]: num(a[3]) for a in rules.aspects if a[4] == structural_only}
+        return case(chosen, value=br_t.c.aspect_id, else_=null()) if chosen else cast(null(), Numeric(18, 6))
+
+    # the weight is a column of the aggregate (evaluated once per group, not once per use)
+    weights = {"w": weight(False)}
+    if rules.has_structural_only:
+        weights["ws"] = weight(True)
+    agg = (select(ra_t.c.ratee_id, ra_t.c.role, r4(func.avg(br_t.c.value)).label("average"),
+                  *[w.label(k) for k, w in weights.items()])
+           .select_from(br_t.join(ra_t, ra_t.c.id == br_t.c.assignment_id))
+           .where(ra_t.c.period_id == period_id, ra_t.c.status == "submitted")
+           .group_by(ra_t.c.ratee_id, ra_t.c.role, br_t.c.aspect_id)
+           .subquery("agg"))
+    parts = {"s": func.sum(agg.c.average * agg.c.w), "w": func.sum(agg.c.w)}
+    if rules.has_structural_only:
+        parts.update({"ss": func.sum(agg.c.average * agg.c.ws), "ws": func.sum(agg.c.ws)})
+    per_role = (select(agg.c.ratee_id, agg.c.role, *[v.label(k) for k, v in parts.items()])
+                .group_by(agg.c.ratee_id, agg.c.role).subquery("per_role"))
+    return (select(per_role.c.ratee_id,
+                   *[func.max(case((per_role.c.role == role, per_role.c[k]), else_=null())).label(f"{role}_{k}")
+                     for role in ROLE_COLUMNS for k in parts])
+            .group_by(per_role.c.ratee_id).subquery("roles"))
+
+
+def _role_average(rules: Rules, roles, role: str, structural):
+    """ROUND 4 of the aspect-weighted mean of one role from :func:`role_sums` columns."""
+    s, w = roles.c[f"{role}_s"], roles.c[f"{role}_w"]
+    if not rules.has_structural_only:
+        return r4(s * num(1) / func.nullif(w, 0))
+    ss, ws = roles.c[f"{role}_ss"], roles.c[f"{role}_ws"]
+    numer = func.coalesce(s, num(0)) + case((structural, func.coalesce(ss, num(0))), else_=num(0))
+    denom = func.coalesce(w, num(0)) + case((structural, func.coalesce(ws, num(0))), else_=num(0))
+    return r4(numer * num(1) / func.nullif(denom, 0))
 
 
 # --- the run ---------------------------------------------------------------------------------------
@@ -167,106 +297,96 @@ def score_period(session, period: Period, *, user=None) -> dict:
     pid = period.id
     now = utcnow()
 
-    # 1. drop the period's recomputable results
+    # 1. drop the period's recomputable results (and any details stored for them)
     computed_ids = select(sr_t.c.id).where(sr_t.c.period_id == pid, sr_t.c.status == "computed")
     session.execute(delete(sd_t).where(sd_t.c.result_id.in_(computed_ids)))
     session.execute(delete(sr_t).where(sr_t.c.period_id == pid, sr_t.c.status == "computed"))
 
-    # 2. results with the SKP value
+    # 2. one INSERT ... SELECT, layer by layer so that each figure is computed from the rounded
+    # figures before it, exactly as stored.
     skp = skp_subquery(rules, pid)
-    kept = sr_t.alias("kept")
-    sel = (select(literal(pid, Integer), wp_t.c.employee_id, wp_t.c.id, wp_t.c.unit_id,
-                  literal(rules.scheme_id, Integer), literal(rules.version, Integer), r4(skp.c.skp),
-                  literal("computed", String), literal(now, DateTime), literal(1, Integer),
-                  literal(now, DateTime), literal(now, DateTime))
-           .select_from(wp_t.outerjoin(skp, skp.c.wp_id == wp_t.c.id)
-                        .outerjoin(kept, and_(kept.c.period_id == pid, kept.c.employee_id == wp_t.c.employee_id)))
-           .where(wp_t.c.period_id == pid, wp_t.c.status.in_(SCORABLE_PLAN_STATUSES), kept.c.id.is_(None)))
-    session.execute(insert(sr_t).from_select(
-        ["period_id", "employee_id", "work_plan_id", "unit_id", "scheme_id", "scheme_version", "skp_value",
-         "status", "computed_at", "version", "created_at", "updated_at"], sel))
-
-    # 3. details: per result, role and aspect (aggregate the ratings first, then attach results)
-    agg = (select(ra_t.c.ratee_id, ra_t.c.role, br_t.c.aspect_id, ba_t.c.structural_only,
-                  func.avg(br_t.c.value).label("avg"), func.count().label("n"))
-           .select_from(br_t.join(ra_t, ra_t.c.id == br_t.c.assignment_id)
-                        .join(ba_t, ba_t.c.id == br_t.c.aspect_id))
-           .where(ra_t.c.period_id == pid, ra_t.c.status == "submitted", ba_t.c.scheme_id == rules.scheme_id)
-           .group_by(ra_t.c.ratee_id, ra_t.c.role, br_t.c.aspect_id, ba_t.c.structural_only)
-           .subquery("agg"))
-    conds = []
+    roles = role_sums(rules, pid)
+    structural = None
     if rules.has_structural_only:
-        wp2 = wp_t.alias("wp2")
-        structural = exists(
-            select(literal(1)).select_from(
-                wp2.join(emp_t, emp_t.c.id == wp2.c.employee_id)
-                .join(pos_t, pos_t.c.id == func.coalesce(wp2.c.position_id, emp_t.c.position_id))
-                .join(pk_t, pk_t.c.id == pos_t.c.kind_id))
-            .where(wp2.c.id == sr_t.c.work_plan_id, pk_t.c.structural == true()))
-        conds.append(or_(agg.c.structural_only == false_(), structural))
-    details = (select(sr_t.c.id, agg.c.role, agg.c.aspect_id, r4(agg.c.avg), agg.c.n)
-               .select_from(agg.join(sr_t, and_(sr_t.c.period_id == pid, sr_t.c.employee_id == agg.c.ratee_id,
-                                                sr_t.c.status == "computed")))
-               .where(*conds))
-    session.execute(insert(sd_t).from_select(["result_id", "role", "aspect_id", "average", "raters"], details))
-
-    mine = and_(sr_t.c.period_id == pid, sr_t.c.status == "computed")
-    # 4. role averages (aspect weights)
-    role_values = {}
-    for role, col in ROLE_COLUMNS.items():
-        role_values[col] = (
-            select(r4(func.sum(sd_t.c.average * ba_t.c.weight) * num(1) / func.nullif(func.sum(ba_t.c.weight), 0)))
-            .select_from(sd_t.join(ba_t, ba_t.c.id == sd_t.c.aspect_id))
-            .where(sd_t.c.result_id == sr_t.c.id, sd_t.c.role == role)
-            .scalar_subquery())
-    session.execute(update(sr_t).where(mine).values(**role_values))
-
-    # 4b. masyarakat: citizens' ratings of named employees (kinerja_admin.rating.ikm decides which
-    # count), mapped linearly from the 1-4 scale onto the scheme scale, unless raters of that role
-    # were assigned explicitly.
+        plan_pos = pos_t.alias("plan_pos")
+        plan_kind = pk_t.alias("plan_kind")
+        plan_emp = emp_t.alias("plan_emp")
+        structural = func.coalesce(plan_kind.c.structural, false_()) == true()
+    kept = sr_t.alias("kept")
+    role_cols = {}
+    public = None
     if rules.rater_weights.get("masyarakat", 0) > 0:
         from kinerja_admin.rating.ikm import masyarakat_query
         from kinerja_admin.settings import get_setting
 
         mq = masyarakat_query(pid, max(1, int(get_setting("public.min_responses", session)))).subquery("mq")
         lo, hi = scheme.scale_min, scheme.scale_max
-        public = (select(r4(num(lo) + (mq.c.score_sum * num(1) / mq.c.responses - num(1)) * num(hi - lo) / num(3)))
-                  .where(mq.c.employee_id == sr_t.c.employee_id).scalar_subquery())
-        session.execute(update(sr_t).where(mine, sr_t.c.masyarakat_avg.is_(None)).values(masyarakat_avg=public))
-
-    # 5. behaviour value: weighted mean over the roles present (weights renormalised)
-    weighted = [(sr_t.c[ROLE_COLUMNS[r]], w) for r, w in rules.rater_weights.items() if w > 0]
+        public = mq
+    for role, col in ROLE_COLUMNS.items():
+        role_cols[col] = _role_average(rules, roles, role, structural)
+        if role == "masyarakat" and public is not None:
+            # citizens' ratings of named employees, mapped linearly from 1-4 onto the scheme scale,
+            # unless raters of that role were assigned explicitly
+            role_cols[col] = func.coalesce(role_cols[col], r4(
+                num(lo) + (public.c.score_sum * num(1) / public.c.responses - num(1)) * num(hi - lo) / num(3)))
+    frm = (wp_t.outerjoin(skp, skp.c.wp_id == wp_t.c.id)
+           .outerjoin(roles, roles.c.ratee_id == wp_t.c.employee_id)
+           .outerjoin(kept, and_(kept.c.period_id == pid, kept.c.employee_id == wp_t.c.employee_id)))
+    if public is not None:
+        frm = frm.outerjoin(public, public.c.employee_id == wp_t.c.employee_id)
+    if structural is not None:
+        frm = (frm.outerjoin(plan_emp, plan_emp.c.id == wp_t.c.employee_id)
+               .outerjoin(plan_pos, plan_pos.c.id == func.coalesce(wp_t.c.position_id, plan_emp.c.position_id))
+               .outerjoin(plan_kind, plan_kind.c.id == plan_pos.c.kind_id))
+    l1 = (select(wp_t.c.id.label("work_plan_id"), wp_t.c.employee_id, wp_t.c.unit_id, wp_t.c.innovation,
+                 wp_t.c.hasil_rating, wp_t.c.perilaku_rating, r4(skp.c.skp).label("skp_value"),
+                 *[c.label(col) for col, c in role_cols.items()])
+          .select_from(frm)
+          .where(wp_t.c.period_id == pid, wp_t.c.status.in_(SCORABLE_PLAN_STATUSES), kept.c.id.is_(None)))
+    l1 = fenced(l1).subquery("l1")
+    # behaviour: weighted mean over the roles present (weights renormalised)
+    weighted = [(l1.c[ROLE_COLUMNS[r]], w) for r, w in rules.rater_weights.items() if w > 0]
+    behaviour = cast(null(), sr_t.c.behaviour_value.type)
     if weighted:
-        numer = None
-        denom = None
+        numer = denom = None
         for col, w in weighted:
             n_term = func.coalesce(col * num(w), num(0))
             d_term = case((col.is_not(None), num(w)), else_=num(0))
             numer = n_term if numer is None else numer + n_term
             denom = d_term if denom is None else denom + d_term
-        session.execute(update(sr_t).where(mine).values(
-            behaviour_value=r4(numer * num(1) / func.nullif(denom, 0))))
-
-    # 6. final value
-    final = _final_sql(rules)
-    if final is not None:
-        session.execute(update(sr_t).where(mine).values(final_value=r4(final)))
-
-    # 7. predicate
+        behaviour = r4(numer * num(1) / func.nullif(denom, 0))
+    l2 = fenced(select(l1, behaviour.label("behaviour_value"))).subquery("l2")
+    cols = {"skp": l2.c.skp_value, "perilaku": l2.c.behaviour_value}
+    cols.update({role: l2.c[col] for role, col in ROLE_COLUMNS.items()})
+    final = _final_sql(rules, cols)
+    l3 = fenced(select(l2, (cast(null(), sr_t.c.final_value.type) if final is None else r4(final)).label("final_value"))).subquery("l3")
     if rules.kind == "matrix":
-        rating = lambda col: (select(wp_t.c[col]).where(wp_t.c.id == sr_t.c.work_plan_id)  # noqa: E731
-                              .scalar_subquery())
-        session.execute(update(sr_t).where(mine).values(
-            hasil_category=func.coalesce(rating("hasil_rating"), _category_sql(rules, "hasil", sr_t.c.skp_value)),
-            perilaku_category=func.coalesce(rating("perilaku_rating"),
-                                            _category_sql(rules, "perilaku", sr_t.c.behaviour_value))))
-        cells = [(and_(sr_t.c.hasil_category == h, sr_t.c.perilaku_category == p), literal(label, String))
+        l4 = select(l3,
+                    func.coalesce(l3.c.hasil_rating, _category_sql(rules, "hasil", l3.c.skp_value))
+                    .label("hasil_category"),
+                    func.coalesce(l3.c.perilaku_rating, _category_sql(rules, "perilaku", l3.c.behaviour_value))
+                    .label("perilaku_category"))
+        l4 = fenced(l4).subquery("l4")
+        cells = [(and_(l4.c.hasil_category == h, l4.c.perilaku_category == p), literal(label, String))
                  for (h, p), label in sorted(rules.matrix.items())]
-        if cells:
-            session.execute(update(sr_t).where(mine).values(predicate=case(*cells, else_=null())))
+        predicate = case(*cells, else_=null()) if cells else null()
+        hasil, perilaku = l4.c.hasil_category, l4.c.perilaku_category
+        top = l4
     else:
-        innovation = (select(wp_t.c.innovation).where(wp_t.c.id == sr_t.c.work_plan_id).scalar_subquery())
-        session.execute(update(sr_t).where(mine).values(predicate=_band_predicate_sql(rules, innovation)))
+        top = l3
+        predicate = _band_predicate_sql(rules, l3.c.final_value, l3.c.innovation)
+        hasil = perilaku = null()
+    fields = {"period_id": literal(pid, Integer), "employee_id": top.c.employee_id,
+              "work_plan_id": top.c.work_plan_id, "unit_id": top.c.unit_id,
+              "scheme_id": literal(rules.scheme_id, Integer), "scheme_version": literal(rules.version, Integer),
+              "skp_value": top.c.skp_value, "behaviour_value": top.c.behaviour_value,
+              "final_value": top.c.final_value, "predicate": predicate,
+              "hasil_category": hasil, "perilaku_category": perilaku,
+              **{col: top.c[col] for col in ROLE_COLUMNS.values()},
+              "status": literal("computed", String), "computed_at": literal(now, DateTime),
+              "version": literal(1, Integer), "created_at": literal(now, DateTime),
+              "updated_at": literal(now, DateTime)}
+    session.execute(insert(sr_t).from_select(list(fields), select(*fields.values())))
 
     summary = _summary(session, period, rules)
     summary["seconds"] = round(time.perf_counter() - started, 3)
@@ -336,3 +456,27 @@ def summary_message(summary: dict) -> str:
 
 def find_period(session, code: str) -> Optional[Period]:
     return session.scalar(select(Period).where(Period.code == code))
+
+
+def details_source(session, period: Period, rules: Optional[Rules] = None):
+    """A subquery (result_id, role, aspect_id, average, raters) of every result of the period: the
+    details stored when a result was approved, and for results still 'computed' the same figures
+    computed from the ratings (the engine stores only the per-role averages of those)."""
+    if rules is None:
+        rules = load_rules(session.get(ScoringScheme, period.scheme_id))
+    stored = (select(sd_t.c.result_id, sd_t.c.role, sd_t.c.aspect_id, sd_t.c.average, sd_t.c.raters)
+              .join(sr_t, sr_t.c.id == sd_t.c.result_id)
+              .where(sr_t.c.period_id == period.id, sr_t.c.status != "computed"))
+    live = detail_select(rules, period.id, sr_t.c.status == "computed")
+    return stored.union_all(live).subquery("details")
+
+
+def result_details(session, result) -> list:
+    """[(role, aspect_id, average, raters)] behind one result (see :func:`details_source`)."""
+    rows = session.execute(select(sd_t.c.role, sd_t.c.aspect_id, sd_t.c.average, sd_t.c.raters)
+                           .where(sd_t.c.result_id == result.id)).all()
+    if rows or result.status != "computed":
+        return [tuple(r) for r in rows]
+    rules = load_rules(session.get(ScoringScheme, result.scheme_id))
+    sel = detail_select(rules, result.period_id, sr_t.c.id == result.id)
+    return [(r.role, r.aspect_id, r.average, r.raters) for r in session.execute(sel)]

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from models import BehaviourAspect, Indicator, Realisation, ScoreDetail, ScoringScheme, Target, WorkPlan, db
+from models import BehaviourAspect, Indicator, Realisation, ScoringScheme, Target, WorkPlan, db
 from models.base import CATEGORIES, RATER_ROLES
 
 from .formulas import FORMULAS, reference_value
@@ -51,7 +51,12 @@ def explain_result(session, result, *, anonymity_k: int | None = None) -> dict:
                                    "value": round(sum(values) / len(values), 4) if values else None})
     aspects = {a.id: a for a in session.scalars(select(BehaviourAspect)
                                                 .where(BehaviourAspect.scheme_id == scheme.id))}
-    details = session.scalars(select(ScoreDetail).where(ScoreDetail.result_id == result.id)).all()
+    from types import SimpleNamespace
+
+    from .engine import result_details
+
+    details = [SimpleNamespace(role=r, aspect_id=a, average=v, raters=n)
+               for r, a, v, n in result_details(session, result)]
     for role in RATER_ROLES:
         rows = [d for d in details if d.role == role]
         if not rows:

@@ -147,6 +147,11 @@ class Formula:
     label: str
     ref: Callable
     sql: Callable  # (realised_col, target_col, lower_is_better_col, bands) -> SQL expression
+    # Optional two-stage form of `sql` for set-based use: post(pre(r, t, lib), bands) == sql(r, t, lib, bands).
+    # The engine computes `pre` once per indicator in an inner query and maps it in an outer one, instead
+    # of repeating the inner expression in every branch of the band CASE.
+    pre: Optional[Callable] = None  # (realised_col, target_col, lower_is_better_col) -> SQL expression
+    post: Optional[Callable] = None  # (pre_col, bands) -> SQL expression
 
 
 FORMULAS: dict[str, Formula] = {
@@ -159,7 +164,8 @@ FORMULAS: dict[str, Formula] = {
     "pp46_biaya": Formula("pp46_biaya", "PP 46/2011 biaya (batas efisiensi 24%)",
                           lambda r, t, lib, b: ref_pp46_time(r, t), lambda r, t, lib, b: sql_pp46_time(r, t)),
     "capaian_iki": Formula("capaian_iki", "Capaian IKI PermenPANRB 8/2021 (dipetakan ke nilai)",
-                           ref_capaian_iki, lambda r, t, lib, b: sql_map_bands(sql_capaian(r, t, lib), b)),
+                           ref_capaian_iki, lambda r, t, lib, b: sql_map_bands(sql_capaian(r, t, lib), b),
+                           pre=sql_capaian, post=sql_map_bands),
 }
 
 FORMULA_CHOICES = [(f.code, f.label) for f in FORMULAS.values()]

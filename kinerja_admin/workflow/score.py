@@ -47,8 +47,23 @@ def _load_rows(session, actor, ids):
 def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> BulkResult:
     if op not in OPS:
         raise KeyError(op)
-    return engine.run(session, actor, model=ScoreResult, op=OPS[op], ids=ids, reason=reason,
-                      load_rows=_load_rows, status_labels=SCORE_STATUSES, now=now)
+    result = engine.run(session, actor, model=ScoreResult, op=OPS[op], ids=ids, reason=reason,
+                        load_rows=_load_rows, status_labels=SCORE_STATUSES, now=now)
+    if op == "approve" and result.done:
+        # What the superior signs off is frozen: the per-aspect behaviour figures are stored now
+        # (the scoring engine keeps only the per-role averages of results still 'computed').
+        from kinerja_admin.scoring.engine import freeze_details
+
+        freeze_details(session, _periods_of(session, result.done))
+    return result
+
+
+def _periods_of(session, ids) -> list[int]:
+    out = set()
+    for i in range(0, len(ids), 5000):
+        out.update(session.scalars(select(ScoreResult.period_id).where(ScoreResult.id.in_(ids[i:i + 5000]))
+                                   .distinct()))
+    return sorted(out)
 
 
 def approve(session, actor, result, now=None):

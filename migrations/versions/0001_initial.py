@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 15512d908400
+Revision ID: cc1b670b046e
 Revises: 
-Create Date: 2026-11-28 01:57:22.618313
+Create Date: 2026-11-28 05:00:44.756357
 
 """
 from alembic import op
@@ -542,7 +542,6 @@ def upgrade():
     )
     with op.batch_alter_table('score_result', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_score_result_employee_id'), ['employee_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_score_result_period_id'), ['period_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_score_result_predicate'), ['predicate'], unique=False)
         batch_op.create_index(batch_op.f('ix_score_result_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_score_result_unit_id'), ['unit_id'], unique=False)
@@ -641,9 +640,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_score_detail')),
     sa.UniqueConstraint('result_id', 'role', 'aspect_id', name=op.f('uq_score_detail_result_id_role_aspect_id'))
     )
-    with op.batch_alter_table('score_detail', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_score_detail_result_id'), ['result_id'], unique=False)
-
     op.create_table('realisation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('indicator_id', sa.Integer(), nullable=False),
@@ -671,9 +667,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_realisation_indicator_id'))
 
     op.drop_table('realisation')
-    with op.batch_alter_table('score_detail', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_score_detail_result_id'))
-
     op.drop_table('score_detail')
     with op.batch_alter_table('objection', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_objection_status'))
@@ -699,7 +692,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_score_result_unit_id'))
         batch_op.drop_index(batch_op.f('ix_score_result_status'))
         batch_op.drop_index(batch_op.f('ix_score_result_predicate'))
-        batch_op.drop_index(batch_op.f('ix_score_result_period_id'))
         batch_op.drop_index(batch_op.f('ix_score_result_employee_id'))
 
     op.drop_table('score_result')
