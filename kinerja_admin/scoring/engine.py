@@ -162,7 +162,7 @@ def _category_sql(rules: Rules, dimension: str, value_col):
     return case(*[(value_col >= num(lower), literal(cat, String)) for lower, cat in ts], else_=null())
 
 
-def _aspect_aggregate(rules: Rules, period_id: int):
+def _aspect_aggregate(rules: Rules, period_id: int, ratees=None):
     """(ratee_id, role, aspect_id, average, raters, weight, structural_only) before the structural filter.
 
     Grouped first and joined to the scheme's aspects after: the aspect join then runs once per group
@@ -171,7 +171,8 @@ def _aspect_aggregate(rules: Rules, period_id: int):
                   type_coerce(r4(func.avg(br_t.c.value)), sd_t.c.average.type).label("average"),
                   func.count().label("raters"))
            .select_from(br_t.join(ra_t, ra_t.c.id == br_t.c.assignment_id))
-           .where(ra_t.c.period_id == period_id, ra_t.c.status == "submitted")
+           .where(ra_t.c.period_id == period_id, ra_t.c.status == "submitted",
+                  *([] if ratees is None else [ra_t.c.ratee_id.in_(ratees)]))
            .group_by(ra_t.c.ratee_id, ra_t.c.role, br_t.c.aspect_id)
            .subquery("agg0"))
     return (select(agg, ba_t.c.weight, ba_t.c.structural_only)
@@ -189,14 +190,15 @@ def _structural_plan(period_id: int, employee_id):
         .where(wp_t.c.period_id == period_id, wp_t.c.employee_id == employee_id, pk_t.c.structural == true()))
 
 
-def aspect_averages(rules: Rules, period_id: int):
+def aspect_averages(rules: Rules, period_id: int, ratees=None):
     """(ratee_id, role, aspect_id, average, raters, weight): per ratee, rater role and aspect of the
     scheme the mean of the submitted ratings (ROUND 4) and the number of ratings. Aspects for
     structural positions only count for ratees whose work plan of the period is on a structural position.
 
     The behaviour details behind a result (explanation, export, what approval stores); the engine
-    computes the same role averages from :func:`_aspect_aggregate` without materialising them."""
-    agg = _aspect_aggregate(rules, period_id)
+    computes the same role averages without materialising them (:func:`role_sums`). `ratees` (ids or a
+    SELECT of employee ids) limits the work to those employees."""
+    agg = _aspect_aggregate(rules, period_id, ratees)
     cols = [agg.c.ratee_id, agg.c.role, agg.c.aspect_id, agg.c.average, agg.c.raters, agg.c.weight]
     if not rules.has_structural_only:
         return select(*cols).subquery("aa")
@@ -204,26 +206,30 @@ def aspect_averages(rules: Rules, period_id: int):
             .subquery("aa"))
 
 
-def detail_select(rules: Rules, period_id: int, *result_conditions):
+def detail_select(rules: Rules, period_id: int, *result_conditions, ratees=None):
     """(result_id, role, aspect_id, average, raters) of the period's results, computed from the ratings."""
-    aa = aspect_averages(rules, period_id)
+    aa = aspect_averages(rules, period_id, ratees)
     return (select(sr_t.c.id.label("result_id"), aa.c.role, aa.c.aspect_id, aa.c.average, aa.c.raters)
             .select_from(aa.join(sr_t, and_(sr_t.c.period_id == period_id, sr_t.c.employee_id == aa.c.ratee_id)))
             .where(*result_conditions))
 
 
-def freeze_details(session, period_ids) -> None:
-    """Store the behaviour details of the approved/published results of these periods that have none yet
-    (called when results are approved), so later changes of ratings do not alter what was signed off."""
-    for pid in sorted(set(period_ids)):
-        period = session.get(Period, pid)
-        if period is None or period.scheme_id is None:
-            continue
-        rules = load_rules(session.get(ScoringScheme, period.scheme_id))
-        stored = exists(select(literal(1)).where(sd_t.c.result_id == sr_t.c.id))
-        sel = detail_select(rules, pid, sr_t.c.status.in_(KEPT_STATUSES), sr_t.c.scheme_id == rules.scheme_id,
-                            ~stored)
-        session.execute(insert(sd_t).from_select(["result_id", "role", "aspect_id", "average", "raters"], sel))
+def freeze_details(session, result_ids) -> None:
+    """Store the behaviour details of these results where they are approved/published and have none
+    yet (called when results are approved), so later changes of ratings do not alter what was signed
+    off. Only the ratings of those results' employees are read."""
+    ids = sorted(set(result_ids))
+    for i in range(0, len(ids), 2000):
+        chunk = ids[i:i + 2000]
+        keys = session.execute(select(sr_t.c.period_id, sr_t.c.scheme_id).where(sr_t.c.id.in_(chunk))
+                               .distinct()).all()
+        for pid, scheme_id in keys:
+            rules = load_rules(session.get(ScoringScheme, scheme_id))
+            mine = and_(sr_t.c.id.in_(chunk), sr_t.c.period_id == pid, sr_t.c.scheme_id == scheme_id)
+            stored = exists(select(literal(1)).where(sd_t.c.result_id == sr_t.c.id))
+            sel = detail_select(rules, pid, mine, sr_t.c.status.in_(KEPT_STATUSES), ~stored,
+                                ratees=select(sr_t.c.employee_id).where(mine))
+            session.execute(insert(sd_t).from_select(["result_id", "role", "aspect_id", "average", "raters"], sel))
 
 
 def role_sums(rules: Rules, period_id: int):
@@ -478,5 +484,5 @@ def result_details(session, result) -> list:
     if rows or result.status != "computed":
         return [tuple(r) for r in rows]
     rules = load_rules(session.get(ScoringScheme, result.scheme_id))
-    sel = detail_select(rules, result.period_id, sr_t.c.id == result.id)
+    sel = detail_select(rules, result.period_id, sr_t.c.id == result.id, ratees=[result.employee_id])
     return [(r.role, r.aspect_id, r.average, r.raters) for r in session.execute(sel)]

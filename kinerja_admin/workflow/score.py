@@ -54,16 +54,8 @@ def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> B
         # (the scoring engine keeps only the per-role averages of results still 'computed').
         from kinerja_admin.scoring.engine import freeze_details
 
-        freeze_details(session, _periods_of(session, result.done))
+        freeze_details(session, result.done)
     return result
-
-
-def _periods_of(session, ids) -> list[int]:
-    out = set()
-    for i in range(0, len(ids), 5000):
-        out.update(session.scalars(select(ScoreResult.period_id).where(ScoreResult.id.in_(ids[i:i + 5000]))
-                                   .distinct()))
-    return sorted(out)
 
 
 def approve(session, actor, result, now=None):
