@@ -38,11 +38,14 @@ SYSTEM = "Sistem"
 
 
 def init_admin(app) -> Admin:
+    from kinerja_admin.security import csp_nonce
+
     admin = Admin(
         name="e-Kinerja",
         theme=Bootstrap4Theme(swatch="default", fluid=True),
         index_view=DashboardView(name="Beranda", url="/admin", template="admin/dashboard.html"),
         translations_path=str(TRANSLATIONS),
+        csp_nonce_generator=csp_nonce,
     )
     admin.init_app(app)
     add = admin.add_view

@@ -87,12 +87,17 @@ def browser():
 def page(browser, request):
     context = browser.new_context(accept_downloads=True, locale="id-ID")
     pg = context.new_page()
+    # Anything the Content-Security-Policy blocked (an inline handler or script it does not allow)
+    # shows up on the console; the flows must run without any.
+    blocked = []
+    pg.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
     yield pg
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert not blocked, f"blocked by the Content-Security-Policy: {blocked}"
 
 
 @pytest.hookimpl(hookwrapper=True)
