@@ -1,7 +1,9 @@
 #!/usr/bin/env python
 """Benchmark of the inspector export against, in the same run:
   floor   - raw xlsxwriter (constant_memory) writing the same Nilai Pegawai rows from a prepared list;
-  builtin - Flask-Admin's built-in xlsx export (tablib) of the same score result list.
+  builtin - Flask-Admin's built-in xlsx export (tablib) of the same score result list, once with the
+            list's own 8 columns and once (builtin_same) with the 25 columns of our sheet: the goal
+            compares equal work, the same rows and cells.
 
     python scripts/bench_export.py --employees 100000 [--database-url URL] [--keep DIR]
 
@@ -51,6 +53,17 @@ def _peak_mb() -> float:
     except OSError:  # not Linux
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+# Flask-Admin export columns giving the same cells as our Nilai Pegawai sheet (position and unit by the
+# employee's own relationships, the closest the built-in export can follow).
+SAME_COLUMNS = [
+    "employee.nip", "employee.name", "employee.employee_type", "employee.rank.code", "employee.rank.name",
+    "employee.position.name", "unit.name", "work_plan.rater.name", "work_plan.rater.nip", "skp_value",
+    "behaviour_value", "atasan_avg", "rekan_avg", "bawahan_avg", "diri_avg", "masyarakat_avg", "final_value",
+    "hasil_category", "perilaku_category", "predicate", "status", "approved_by.username", "approved_at",
+    "computed_at", "scheme_version",
+]
 
 
 # --- setup -------------------------------------------------------------------------------------------
@@ -142,17 +155,20 @@ def worker(mode: str, url: str, out: str) -> dict:
             wb.close()
             return {"seconds": time.perf_counter() - t, "rows": rows, "peak_mb": _peak_mb(),
                     "bytes": os.path.getsize(out)}
-        if mode in ("builtin", "ours_http"):
-            from tests.conftest import login_as
-
+        if mode in ("builtin", "builtin_same", "ours_http"):
             view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "score_result")
             view.export_types = ["csv", "xlsx"]
+            if mode == "builtin_same":
+                # the same 25 columns as our Nilai Pegawai sheet (the list itself shows 8)
+                view.column_export_list = SAME_COLUMNS
             key = next(k for k, (_, flt) in view._filter_args.items()
                        if getattr(flt.column, "key", None) == "code" and type(flt).__name__ == "FilterEqual")
             admin = db.session.scalar(select(User).where(User.username == "admin"))
             client = app.test_client()
-            login_as(client, admin)
-            url_ = (f"/admin/score_result/export/xlsx/?flt0_{key}={PERIOD}" if mode == "builtin"
+            with client.session_transaction() as sess:  # logged in as admin (Flask-Login's session keys)
+                sess["_user_id"] = admin.get_id()
+                sess["_fresh"] = True
+            url_ = (f"/admin/score_result/export/xlsx/?flt0_{key}={PERIOD}" if mode != "ours_http"
                     else f"/admin/score_result/export-xlsx/?flt0_{key}={PERIOD}")
             t = time.perf_counter()
             rv = client.get(url_)
@@ -201,7 +217,7 @@ def main() -> None:
           f"{info['score_results']} hasil penilaian", flush=True)
     figures: dict = {"employees": a.employees, "score_results": info["score_results"],
                      "database": url.split(":")[0]}
-    order = ["floor", "ours_sheet", "ours_full", "ours_http"] + ([] if a.skip_builtin else ["builtin"])
+    order = ["floor", "ours_sheet", "ours_full", "ours_http"] + ([] if a.skip_builtin else ["builtin", "builtin_same"])
     for mode in order:
         r = run_worker(mode, url, tmp)
         figures[mode] = {"seconds": round(r["seconds"], 2), "peak_mb": round(r["peak_mb"], 1), "rows": r["rows"],
@@ -214,7 +230,9 @@ def main() -> None:
     if "builtin" in figures:
         figures["speedup_sheet_vs_builtin"] = round(figures["builtin"]["seconds"] / figures["ours_sheet"]["seconds"], 2)
         figures["speedup_http_full_vs_builtin"] = round(figures["builtin"]["seconds"] / figures["ours_http"]["seconds"], 2)
-        figures["goal_speedup_ge_2_5"] = figures["speedup_sheet_vs_builtin"] >= 2.5
+        figures["speedup_sheet_vs_builtin_same_columns"] = round(
+            figures["builtin_same"]["seconds"] / figures["ours_sheet"]["seconds"], 2)
+        figures["goal_speedup_ge_2_5"] = figures["speedup_sheet_vs_builtin_same_columns"] >= 2.5
     print(json.dumps(figures))
 
 
