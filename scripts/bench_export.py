@@ -161,6 +161,7 @@ def worker(mode: str, url: str, out: str) -> dict:
             if mode == "builtin_same":
                 # the same 25 columns as our Nilai Pegawai sheet (the list itself shows 8)
                 view.column_export_list = SAME_COLUMNS
+                view._export_columns = view.get_export_columns()  # Flask-Admin caches it at init
             key = next(k for k, (_, flt) in view._filter_args.items()
                        if getattr(flt.column, "key", None) == "code" and type(flt).__name__ == "FilterEqual")
             admin = db.session.scalar(select(User).where(User.username == "admin"))
