@@ -106,6 +106,9 @@ def demo_cmd(employees, seed, password, reset):
 
         summary = build_demo(db.session, employees=employees, seed=seed, password=password, progress=progress)
     db.session.commit()
+    from .dbtools import analyze
+
+    analyze()
     click.echo(summary)
     _print_access(current_app, password)
 

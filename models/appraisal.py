@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -69,9 +70,11 @@ class WorkPlan(TimestampMixin, db.Model):
         CheckConstraint(
             "perilaku_rating IS NULL OR " + in_check("perilaku_rating", CATEGORIES), name="perilaku"
         ),
+        # the list's default order (newest period, newest plan first) read straight from an index
+        Index("ix_work_plan_period_id_id", "period_id", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
     employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
     rater_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id"), index=True)
     rater_superior_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id"), index=True)

@@ -98,7 +98,7 @@ class PeriodView(SecuredModelView):
 class WorkPlanView(PlanActionsMixin, OptimisticLockMixin, SecuredModelView):
     audit_entity = "work_plan"
     column_list = ["period", "employee", "unit", "rater", "status", "submitted_at", "approved_at"]
-    column_default_sort = [("period_id", True), ("id", False)]
+    column_default_sort = [("period_id", True), ("id", True)]
     column_searchable_list = ["employee.name", "employee.nip"]
     column_filters = ["period.code", "status", "unit.name"]
     column_labels = {"period": "Periode", "period.code": "Periode", "employee": "Pegawai",
@@ -182,7 +182,7 @@ class RealisationView(SecuredModelView):
 
 class RaterAssignmentView(SecuredModelView):
     column_list = ["period", "ratee", "rater", "role", "status", "submitted_at"]
-    column_default_sort = [("period_id", True), ("id", False)]
+    column_default_sort = [("period_id", True), ("id", True)]
     column_filters = ["period.code", "role", "status"]
     column_searchable_list = ["ratee.name", "ratee.nip"]
     column_labels = {"period": "Periode", "period.code": "Periode", "ratee": "Pegawai dinilai",

@@ -96,7 +96,7 @@ class SecuredModelView(AccessMixin, ModelView):
     # Indonesian rendering of booleans, dates and numbers (exports keep raw values)
     column_type_formatters = {**typefmt.BASE_FORMATTERS, **_INDONESIAN}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **_INDONESIAN, bool: _bool_text}
-    page_size = 50
+    page_size = 20  # Flask-Admin's default; clerks pick 50 or 100, bulk operations cover all matching rows
     can_set_page_size = True
     page_size_options = (20, 50, 100)
     can_view_details = True

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: cc1b670b046e
+Revision ID: 74a3f3d1a3ab
 Revises: 
-Create Date: 2026-11-28 05:00:44.756357
+Create Date: 2026-11-28 05:30:41.291965
 
 """
 from alembic import op
@@ -497,7 +497,7 @@ def upgrade():
     )
     with op.batch_alter_table('work_plan', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_work_plan_employee_id'), ['employee_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_work_plan_period_id'), ['period_id'], unique=False)
+        batch_op.create_index('ix_work_plan_period_id_id', ['period_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_work_plan_rater_id'), ['rater_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_work_plan_rater_superior_id'), ['rater_superior_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_work_plan_status'), ['status'], unique=False)
@@ -700,7 +700,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_work_plan_status'))
         batch_op.drop_index(batch_op.f('ix_work_plan_rater_superior_id'))
         batch_op.drop_index(batch_op.f('ix_work_plan_rater_id'))
-        batch_op.drop_index(batch_op.f('ix_work_plan_period_id'))
+        batch_op.drop_index('ix_work_plan_period_id_id')
         batch_op.drop_index(batch_op.f('ix_work_plan_employee_id'))
 
     op.drop_table('work_plan')
