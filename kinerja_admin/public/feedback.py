@@ -117,8 +117,6 @@ def _int_or_none(raw):
 def _survey(unit: Unit, service: PublicService | None):
     period = feedback_period(db.session)
     form = FeedbackForm()
-    employees = rateable_employees(db.session, unit.id)
-    form.employee.choices = [("", "- tidak menilai petugas -")] + [(str(i), n) for i, n in employees]
     self_url = request.path
 
     if request.method == "POST" and period is not None:
@@ -147,8 +145,13 @@ def _survey(unit: Unit, service: PublicService | None):
             flash("Mohon lengkapi isian yang ditandai.", "error")
     form.nonce.data = _new_nonce()
     status = 200 if request.method == "GET" or period is None else 400
+    # The officer list (up to 500 names) is read only to render the form (a POST is checked by
+    # store_feedback) and written by the template's own loop: WTForms' per-option rendering cost
+    # more than the rest of the page.
+    employees = rateable_employees(db.session, unit.id)
     return render_template("public/feedback/form.html", form=form, unit=unit, service=service, period=period,
-                           elements=_elements(), comment_max=COMMENT_MAX), status
+                           elements=_elements(), comment_max=COMMENT_MAX, employees=employees,
+                           chosen_employee=str(form.employee.data or "")), status
 
 
 @bp.route("/survei/")
