@@ -2,12 +2,13 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from kinerja_admin.dbtools import include_object
 from kinerja_admin.extensions import db
 
 
 def test_models_and_migrations_agree(app):
     with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         diff = compare_metadata(ctx, db.metadata)
     # MariaDB reports BOOLEAN as TINYINT(1) and may keep implicit indexes for foreign keys; those
     # are representation details, not drift.
