@@ -94,8 +94,9 @@ class WorkPlan(TimestampMixin, db.Model):
     feedback: Mapped[Optional[str]] = mapped_column(Text)  # rater's continuous feedback / umpan balik
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
-    period: Mapped[Period] = relationship()
-    employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
+    # both are part of every plan's name (__str__): loaded in one batch for all plans of a query
+    period: Mapped[Period] = relationship(lazy="selectin")
+    employee: Mapped[Employee] = relationship(foreign_keys=[employee_id], lazy="selectin")
     rater: Mapped[Optional[Employee]] = relationship(foreign_keys=[rater_id])
     rater_superior: Mapped[Optional[Employee]] = relationship(foreign_keys=[rater_superior_id])
     unit = relationship("Unit")

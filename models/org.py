@@ -56,7 +56,7 @@ class Position(TimestampMixin, db.Model):
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("position.id"), index=True)
 
     kind: Mapped[PositionKind] = relationship()
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(lazy="joined")  # part of every position's name (__str__)
     parent: Mapped[Optional["Position"]] = relationship(remote_side=[id])
 
     def __str__(self) -> str:

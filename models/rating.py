@@ -33,7 +33,7 @@ class RaterAssignment(TimestampMixin, db.Model):
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
     period = relationship("Period")
-    ratee: Mapped[Employee] = relationship(foreign_keys=[ratee_id])
+    ratee: Mapped[Employee] = relationship(foreign_keys=[ratee_id], lazy="selectin")  # in __str__
     rater: Mapped[Optional[Employee]] = relationship(foreign_keys=[rater_id])
     ratings: Mapped[list["BehaviourRating"]] = relationship(
         back_populates="assignment", cascade="all, delete-orphan"

@@ -15,6 +15,7 @@ from kinerja_admin.masterdata import (
     check_unit_deletable,
 )
 from kinerja_admin.nip import format_nip
+from models import Employee, Position
 from models.base import EMPLOYEE_TYPES, ROLES, choices
 
 from .base import DomainError, SecuredModelView
@@ -52,6 +53,8 @@ class UnitView(SecuredModelView):
 class PositionView(SecuredModelView):
     audit_entity = "position"
     column_list = ["name", "kind", "level", "unit", "parent"]
+    # the self-referential parent is not auto-joined (a query per row)
+    column_select_related_list = [Position.kind, Position.unit, Position.parent]
     column_searchable_list = ["name"]
     column_filters = ["kind.name", "level", "unit.name"]
     column_default_sort = "name"
@@ -106,6 +109,8 @@ class NipField:
 class EmployeeView(SecuredModelView):
     audit_entity = "employee"
     column_list = ["nip", "name", "employee_type", "rank", "position", "unit", "superior", "active"]
+    # joined in the list query (the self-referential superior is not auto-joined: a query per row)
+    column_select_related_list = [Employee.rank, Employee.position, Employee.unit, Employee.superior]
     column_searchable_list = ["nip", "name"]
     column_filters = ["employee_type", "active", "unit.name", "rank.code", "position.name"]
     column_default_sort = "name"
