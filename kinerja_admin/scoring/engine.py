@@ -325,9 +325,8 @@ def score_period(session, period: Period, *, user=None) -> dict:
         from kinerja_admin.rating.ikm import masyarakat_query
         from kinerja_admin.settings import get_setting
 
-        mq = masyarakat_query(pid, max(1, int(get_setting("public.min_responses", session)))).subquery("mq")
+        public = masyarakat_query(pid, max(1, int(get_setting("public.min_responses", session)))).subquery("mq")
         lo, hi = scheme.scale_min, scheme.scale_max
-        public = mq
     for role, col in ROLE_COLUMNS.items():
         role_cols[col] = _role_average(rules, roles, role, structural)
         if role == "masyarakat" and public is not None:
