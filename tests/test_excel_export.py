@@ -207,3 +207,32 @@ def test_distribution_warning_in_summary(app, scored, tmp_path):
     assert row[head.index("Predikat Organisasi")] == "Sangat Kurang"
     if has_rules:
         assert row[head.index("Peringatan Distribusi")]
+
+
+def test_behaviour_sheet_of_engine_results_matches_each_explanation(app, demo, tmp_path):
+    """Results straight from the engine ('computed'): the Penilaian Perilaku sheet holds, per
+    employee, the same per-role per-aspect figures as the result's explanation (both computed from
+    the ratings)."""
+    from kinerja_admin.scoring.engine import result_details, score_period
+    from models import Employee
+
+    period = demo["periods"]["2025"]
+    score_period(db.session, period)
+    db.session.commit()
+    out = tmp_path / "hasil.xlsx"
+    export_period(period, str(out), session=db.session, generated_by="uji")
+    _, rows = _table(_read(out)["Penilaian Perilaku"])
+    assert rows
+    aspects = {a.id: a for a in db.session.scalars(select(BehaviourAspect)
+                                                  .where(BehaviourAspect.scheme_id == period.scheme_id))}
+    results = db.session.scalars(select(ScoreResult).where(ScoreResult.period_id == period.id)).all()
+    nips = {e.id: e.nip for e in db.session.scalars(select(Employee))}
+    checked = 0
+    for r in results:
+        expected = sorted((nips[r.employee_id], aspects[a].code, float(avg), n)
+                          for _, a, avg, n in result_details(db.session, r))
+        got = sorted((x["NIP"], x["Kode Aspek"], x["Rerata"], x["Jumlah Penilai"]) for x in rows
+                     if x["NIP"] == nips[r.employee_id])
+        assert [g[:2] + (round(g[2], 4), g[3]) for g in got] == [e[:2] + (round(e[2], 4), e[3]) for e in expected]
+        checked += bool(expected)
+    assert checked > 10

@@ -36,6 +36,11 @@ def test_capaian_98_gives_88_and_lower_is_better(app):
     bands = F.bands_from_rows(s.achievement_bands)
     assert F.ref_capaian_iki(D(98), D(100), False, bands) == D(88)
     assert sql_value(F.FORMULAS["capaian_iki"].sql(F.num(98), F.num(100), F.literal_column("0") == 1, bands)) == 88
+    # the two-stage form the engine uses gives the same value
+    f = F.FORMULAS["capaian_iki"]
+    for realised, expected in ((98, 88), (100, 109), (59, 49), (120, 120)):
+        staged = f.post(f.pre(F.num(realised), F.num(100), F.literal_column("0") == 1), bands)
+        assert sql_value(staged) == expected
     # lower is better: realised 10.2 of 10 months -> (2 - 1.02) * 100 = 98% -> 88
     assert F.ref_capaian_iki(D("10.2"), D(10), True, bands) == D(88)
     assert F.ref_capaian_iki(D(100), D(100), False, bands) == D(109)
@@ -166,10 +171,13 @@ def test_rater_weight_change_applies_only_after_recompute(demo):
 
 def test_behaviour_details_follow_ratings_until_approval_then_stay(demo):
     """The per-aspect figures behind a result: computed from the ratings while the result is
-    'computed', stored when the superior approves it, so later rating changes do not alter it."""
-    from kinerja_admin.scoring.engine import result_details
+    'computed'; a result whose ratings changed after scoring is not approved until rescored; approval
+    stores the figures, so later rating changes do not alter what was signed off."""
+    import datetime as dt
+
+    from kinerja_admin.scoring.engine import result_details, stale_results
     from kinerja_admin.workflow import score as score_flow
-    from models import BehaviourRating, User
+    from models import BehaviourRating, ScoreResult, User
 
     s = scheme("PP46-2011")
     period = make_period(s)
@@ -182,24 +190,30 @@ def test_behaviour_details_follow_ratings_until_approval_then_stay(demo):
     details = {(role, a): (avg, n) for role, a, avg, n in result_details(db.session, r)}
     assert details[("rekan", first_aspect)] == (D("65.0000"), 2)
     assert details[("atasan", s.aspects[1].id)] == (D("70.0000"), 1)
-    assert r.rekan_avg == D("65.0000")
+    assert r.rekan_avg == D("65.0000") and not stale_results(db.session, [r.id])
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
 
-    def bump_ratings():
-        for rating in db.session.scalars(select(BehaviourRating).where(BehaviourRating.aspect_id == first_aspect)):
-            rating.value = D(90)
-        db.session.flush()
+    # ratings change after scoring (the result was computed a minute earlier)
+    db.session.execute(ScoreResult.__table__.update().where(ScoreResult.id == r.id)
+                       .values(computed_at=r.computed_at - dt.timedelta(minutes=1)))
+    for rating in db.session.scalars(select(BehaviourRating).where(BehaviourRating.aspect_id == first_aspect)):
+        rating.value = D(90)
+    db.session.flush()
+    db.session.expire_all()
+    r = result_of(period, emp)
+    assert stale_results(db.session, [r.id]) == {r.id}
+    refused = score_flow.bulk(db.session, admin, "approve", [r.id])
+    assert not refused.done and "hitung ulang" in refused.skipped[0][2]
+    assert result_of(period, emp).status == "computed"
 
-    bump_ratings()  # still 'computed': the details show the ratings as they are now
-    assert dict(((role, a), (avg, n)) for role, a, avg, n in result_details(db.session, r))[
-        ("rekan", first_aspect)] == (D("90.0000"), 2)
-    score_period(db.session, period)
+    score_period(db.session, period)  # rescored: the averages follow the ratings again
     r = result_of(period, emp)
     live = sorted(result_details(db.session, r))
-    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    assert ("rekan", first_aspect, D("90.0000"), 2) in live and not stale_results(db.session, [r.id])
     score_flow.approve(db.session, admin, r)
     db.session.commit()
     frozen = sorted(result_details(db.session, r))
-    assert frozen == live and ("rekan", first_aspect, D("90.0000"), 2) in frozen
+    assert frozen == live
     assert db.session.scalar(select(func.count()).select_from(ScoreDetail)
                              .where(ScoreDetail.result_id == r.id)) == len(live)
     for rating in db.session.scalars(select(BehaviourRating).where(BehaviourRating.aspect_id == first_aspect)):

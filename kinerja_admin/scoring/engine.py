@@ -70,7 +70,7 @@ def r4(expr):
     return func.round(expr, literal_column("4"))
 
 
-# --- SQL pieces (also used by the benchmark's checks) ---------------------------------------------
+# --- SQL pieces ----------------------------------------------------------------------------------
 
 def fenced(sel):
     """`sel` as a subquery the planner keeps as its own step (OFFSET 0: SQLite, PostgreSQL and MariaDB
@@ -163,7 +163,7 @@ def _category_sql(rules: Rules, dimension: str, value_col):
 
 
 def _aspect_aggregate(rules: Rules, period_id: int, ratees=None):
-    """(ratee_id, role, aspect_id, average, raters, weight, structural_only) before the structural filter.
+    """(ratee_id, role, aspect_id, average, raters, structural_only) before the structural filter.
 
     Grouped first and joined to the scheme's aspects after: the aspect join then runs once per group
     instead of once per rating (ratings of aspects outside the scheme are dropped by that join)."""
@@ -175,7 +175,7 @@ def _aspect_aggregate(rules: Rules, period_id: int, ratees=None):
                   *([] if ratees is None else [ra_t.c.ratee_id.in_(ratees)]))
            .group_by(ra_t.c.ratee_id, ra_t.c.role, br_t.c.aspect_id)
            .subquery("agg0"))
-    return (select(agg, ba_t.c.weight, ba_t.c.structural_only)
+    return (select(agg, ba_t.c.structural_only)
             .select_from(agg.join(ba_t, and_(ba_t.c.id == agg.c.aspect_id, ba_t.c.scheme_id == rules.scheme_id)))
             .subquery("agg"))
 
@@ -191,7 +191,7 @@ def _structural_plan(period_id: int, employee_id):
 
 
 def aspect_averages(rules: Rules, period_id: int, ratees=None):
-    """(ratee_id, role, aspect_id, average, raters, weight): per ratee, rater role and aspect of the
+    """(ratee_id, role, aspect_id, average, raters): per ratee, rater role and aspect of the
     scheme the mean of the submitted ratings (ROUND 4) and the number of ratings. Aspects for
     structural positions only count for ratees whose work plan of the period is on a structural position.
 
@@ -199,7 +199,7 @@ def aspect_averages(rules: Rules, period_id: int, ratees=None):
     computes the same role averages without materialising them (:func:`role_sums`). `ratees` (ids or a
     SELECT of employee ids) limits the work to those employees."""
     agg = _aspect_aggregate(rules, period_id, ratees)
-    cols = [agg.c.ratee_id, agg.c.role, agg.c.aspect_id, agg.c.average, agg.c.raters, agg.c.weight]
+    cols = [agg.c.ratee_id, agg.c.role, agg.c.aspect_id, agg.c.average, agg.c.raters]
     if not rules.has_structural_only:
         return select(*cols).subquery("aa")
     return (select(*cols).where(or_(agg.c.structural_only == false_(), _structural_plan(period_id, agg.c.ratee_id)))
@@ -478,10 +478,26 @@ def details_source(session, period: Period, rules: Optional[Rules] = None):
 
 def result_details(session, result) -> list:
     """[(role, aspect_id, average, raters)] behind one result (see :func:`details_source`)."""
-    rows = session.execute(select(sd_t.c.role, sd_t.c.aspect_id, sd_t.c.average, sd_t.c.raters)
-                           .where(sd_t.c.result_id == result.id)).all()
-    if rows or result.status != "computed":
+    if result.status != "computed":
+        rows = session.execute(select(sd_t.c.role, sd_t.c.aspect_id, sd_t.c.average, sd_t.c.raters)
+                               .where(sd_t.c.result_id == result.id)).all()
         return [tuple(r) for r in rows]
     rules = load_rules(session.get(ScoringScheme, result.scheme_id))
     sel = detail_select(rules, result.period_id, sr_t.c.id == result.id, ratees=[result.employee_id])
     return [(r.role, r.aspect_id, r.average, r.raters) for r in session.execute(sel)]
+
+
+def stale_results(session, result_ids) -> set[int]:
+    """The 'computed' results among `result_ids` whose employee's rater assignments or ratings of the
+    period changed after the result was computed: their stored averages no longer match the ratings,
+    so they must be recomputed before anyone signs them off (or reads their details)."""
+    changed = exists(
+        select(literal(1)).select_from(ra_t.outerjoin(br_t, br_t.c.assignment_id == ra_t.c.id))
+        .where(ra_t.c.period_id == sr_t.c.period_id, ra_t.c.ratee_id == sr_t.c.employee_id,
+               or_(ra_t.c.updated_at > sr_t.c.computed_at, br_t.c.updated_at > sr_t.c.computed_at)))
+    ids = sorted(set(result_ids))
+    out: set[int] = set()
+    for i in range(0, len(ids), 2000):
+        out.update(session.scalars(select(sr_t.c.id).where(sr_t.c.id.in_(ids[i:i + 2000]),
+                                                             sr_t.c.status == "computed", changed)))
+    return out

@@ -53,8 +53,12 @@ def explain_result(session, result, *, anonymity_k: int | None = None) -> dict:
                                                 .where(BehaviourAspect.scheme_id == scheme.id))}
     from types import SimpleNamespace
 
-    from .engine import result_details
+    from .engine import result_details, stale_results
 
+    # Ratings changed after scoring: the stored averages are out of date, and per-aspect figures from
+    # the ratings as they are now would not explain them (nor respect the anonymity threshold the
+    # stored averages were shown under), so peer and subordinate details are withheld until rescored.
+    out["stale"] = bool(stale_results(session, [result.id]))
     details = [SimpleNamespace(role=r, aspect_id=a, average=v, raters=n)
                for r, a, v, n in result_details(session, result)]
     for role in RATER_ROLES:
@@ -62,7 +66,8 @@ def explain_result(session, result, *, anonymity_k: int | None = None) -> dict:
         if not rows:
             continue
         rows.sort(key=lambda d: aspects[d.aspect_id].seq if d.aspect_id in aspects else 0)
-        if anonymity_k is not None and role in ANONYMOUS_ROLES and max(d.raters for d in rows) < anonymity_k:
+        if role in ANONYMOUS_ROLES and (out["stale"] or (anonymity_k is not None
+                                                         and max(d.raters for d in rows) < anonymity_k)):
             # Fewer peers/subordinates than the anonymity threshold: nothing per role is shown.
             out["roles"].append({"role": role, "label": RATER_ROLES[role], "hidden": True,
                                  "weight": str(rules.rater_weights.get(role, Decimal(0))),

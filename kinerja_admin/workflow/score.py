@@ -44,11 +44,26 @@ def _load_rows(session, actor, ids):
     return rows
 
 
+STALE = ("penilaian perilaku berubah setelah nilai dihitung; hitung ulang nilai periode ini "
+         "sebelum menyetujui")
+
+
+def _extra_check(session, op, rows):
+    """A result whose ratings changed after it was computed is not approved (what would be signed
+    off, and frozen, must be what the ratings say)."""
+    if op.name != "approve" or not rows:
+        return None
+    from kinerja_admin.scoring.engine import stale_results
+
+    stale = stale_results(session, [r["id"] for r in rows])
+    return lambda row: STALE if row["id"] in stale else None
+
+
 def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> BulkResult:
     if op not in OPS:
         raise KeyError(op)
     result = engine.run(session, actor, model=ScoreResult, op=OPS[op], ids=ids, reason=reason,
-                        load_rows=_load_rows, status_labels=SCORE_STATUSES, now=now)
+                        load_rows=_load_rows, status_labels=SCORE_STATUSES, extra_check=_extra_check, now=now)
     if op == "approve" and result.done:
         # What the superior signs off is frozen: the per-aspect behaviour figures are stored now
         # (the scoring engine keeps only the per-role averages of results still 'computed').
