@@ -283,6 +283,8 @@ def main() -> None:
         print(f"engine/floor = {figures['engine_over_floor']}x, naive/engine = {figures['naive_over_engine']}x, "
               f"peak memory {figures['peak_mb']} MB")
         print(json.dumps(figures))
+        if different:
+            sys.exit(f"{different} results differ between the engine and the floor")
 
 
 if __name__ == "__main__":
