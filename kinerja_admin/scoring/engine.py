@@ -15,8 +15,8 @@ Statements (all in the caller's transaction; the caller commits):
        and the predicate (bands with the innovation condition, or the matrix cell).
 Every stored number is ROUND(x, 4) in SQL and each layer reads the rounded values of the layer below,
 so SQLite (floats), PostgreSQL and MariaDB (decimals) store the same values and an inspector can
-recompute every figure from what is shown. Layers are fenced (see :func:`fenced`) so that no
-expression is evaluated more than once per row.
+recompute every figure from what is shown. Layers are fenced (see :func:`fenced`) so that a layer's
+columns are computed once per row, not again for every reference in the layers above.
 
 The per-aspect means behind the role averages are not written while results are 'computed' (that
 would be one row per employee, role and aspect); :func:`details_source` computes them from the
@@ -30,8 +30,8 @@ from collections import Counter
 from typing import Optional
 
 from sqlalchemy import (
-    DateTime, Integer, Numeric, String, and_, case, cast, delete, exists, func, insert, literal, literal_column, null,
-    or_, select, true, type_coerce,
+    DateTime, Integer, Numeric, String, and_, case, cast, delete, exists, false, func, insert, literal,
+    literal_column, null, or_, select, true, type_coerce,
 )
 
 from models import (
@@ -202,7 +202,7 @@ def aspect_averages(rules: Rules, period_id: int, ratees=None):
     cols = [agg.c.ratee_id, agg.c.role, agg.c.aspect_id, agg.c.average, agg.c.raters]
     if not rules.has_structural_only:
         return select(*cols).subquery("aa")
-    return (select(*cols).where(or_(agg.c.structural_only == false_(), _structural_plan(period_id, agg.c.ratee_id)))
+    return (select(*cols).where(or_(agg.c.structural_only == false(), _structural_plan(period_id, agg.c.ratee_id)))
             .subquery("aa"))
 
 
@@ -317,7 +317,7 @@ def score_period(session, period: Period, *, user=None) -> dict:
         plan_pos = pos_t.alias("plan_pos")
         plan_kind = pk_t.alias("plan_kind")
         plan_emp = emp_t.alias("plan_emp")
-        structural = func.coalesce(plan_kind.c.structural, false_()) == true()
+        structural = func.coalesce(plan_kind.c.structural, false()) == true()
     kept = sr_t.alias("kept")
     role_cols = {}
     public = None
@@ -401,12 +401,6 @@ def score_period(session, period: Period, *, user=None) -> dict:
     session.flush()
     session.expire_all()
     return summary
-
-
-def false_():
-    from sqlalchemy import false
-
-    return false()
 
 
 def _summary(session, period: Period, rules: Rules) -> dict:
