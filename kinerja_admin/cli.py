@@ -7,12 +7,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from .cliutil import fail as _fail
+
 kinerja_cli = AppGroup("kinerja", help="Perintah administrasi e-Kinerja.")
-
-
-def _fail(message: str) -> None:
-    click.secho(f"Gagal: {message}", fg="red", err=True)
-    sys.exit(1)
 
 
 def init_database() -> dict:
@@ -125,11 +122,15 @@ def _print_access(app, password: str, existing: bool = False) -> None:
 
 
 def _register_feature_commands() -> None:
-    """Feature packages attach their commands to `kinerja_cli` in their own cli modules."""
-    from .excel import cli as _excel  # noqa: F401
-    from .rating import cli as _rating  # noqa: F401
-    from .scoring import cli as _scoring  # noqa: F401
-    from .workflow import cli as _workflow  # noqa: F401
+    """Each feature package defines its commands and exposes `register(group)`; this is the one
+    place that attaches them (the feature modules never import this one)."""
+    from .excel import cli as excel_cli
+    from .rating import cli as rating_cli
+    from .scoring import cli as scoring_cli
+    from .workflow import cli as workflow_cli
+
+    for feature in (excel_cli, rating_cli, scoring_cli, workflow_cli):
+        feature.register(kinerja_cli)
 
 
 _register_feature_commands()

@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 from sqlalchemy import delete, func, insert, select, text
 from werkzeug.security import generate_password_hash

@@ -79,14 +79,15 @@ def superior_chain_has(employee_id: int | None, superior_id: int | None, *, sess
     if employee_id is None or superior_id is None:
         return False
     session = session or db.session
-    seen: set[int] = set()
-    current: int | None = superior_id
-    while current is not None and current not in seen:
-        if current == employee_id:
-            return True
-        seen.add(current)
-        current = session.scalar(select(Employee.superior_id).where(Employee.id == current))
-    return current == employee_id
+
+    def superior_of(key):
+        # the employee being edited points at its new superior, everyone else as stored
+        if key == employee_id:
+            return superior_id
+        return session.scalar(select(Employee.superior_id).where(Employee.id == key))
+
+    cycle = find_superior_cycle(employee_id, superior_of)
+    return cycle is not None and employee_id in cycle
 
 
 def check_employee(emp: Employee, *, session=None) -> None:
@@ -114,17 +115,19 @@ def _check_employee(emp: Employee, session) -> None:
         check_position_in_unit(pos.name, pos.unit_id, unit.id, unit.name)
 
 
+def _parent_cycle(obj) -> bool:
+    """Whether following `.parent` from an in-memory unit/position comes back to it (the same
+    cycle walk as employees' superiors, on objects, so unsaved edits count)."""
+    def parent_of(node):
+        return node.parent
+
+    cycle = find_superior_cycle(obj, parent_of)
+    return cycle is not None and obj in cycle
+
+
 def check_unit(unit: Unit, *, session=None) -> None:
-    session = session or db.session
-    parent = unit.parent
-    seen = set()
-    while parent is not None:
-        if parent is unit or (unit.id is not None and parent.id == unit.id):
-            raise DomainRuleError("Unit induk yang dipilih membuat struktur unit melingkar.")
-        if parent.id in seen:
-            break
-        seen.add(parent.id)
-        parent = parent.parent
+    if _parent_cycle(unit):
+        raise DomainRuleError("Unit induk yang dipilih membuat struktur unit melingkar.")
 
 
 def check_unit_deletable(unit: Unit, *, session=None) -> None:
@@ -141,15 +144,8 @@ def check_unit_deletable(unit: Unit, *, session=None) -> None:
 
 
 def check_position(pos: Position, *, session=None) -> None:
-    parent = pos.parent
-    seen = set()
-    while parent is not None:
-        if parent is pos or (pos.id is not None and parent.id == pos.id):
-            raise DomainRuleError("Jabatan atasan yang dipilih membuat struktur jabatan melingkar.")
-        if parent.id in seen:
-            break
-        seen.add(parent.id)
-        parent = parent.parent
+    if _parent_cycle(pos):
+        raise DomainRuleError("Jabatan atasan yang dipilih membuat struktur jabatan melingkar.")
 
 
 def check_position_deletable(pos: Position, *, session=None) -> None:

@@ -70,8 +70,8 @@ SAME_COLUMNS = [
 def setup(url: str, employees: int) -> dict:
     from sqlalchemy import func, insert, literal, select
 
-    from kinerja_admin.demo import build_demo
     from kinerja_admin.dbtools import fresh_database
+    from kinerja_admin.demo import build_demo
     from kinerja_admin.extensions import db
     from models import BehaviourAspect, Period, ScoreDetail, ScoreResult, WorkPlan
 

@@ -138,8 +138,19 @@ def main() -> None:
     from kinerja_admin import create_app
     from kinerja_admin.cli import init_database
     from models import (
-        BehaviourAspect, BehaviourRating, Employee, Indicator, Period, RaterAssignment, Realisation,
-        ScoreResult, ScoringScheme, Target, Unit, WorkPlan, db,
+        BehaviourAspect,
+        BehaviourRating,
+        Employee,
+        Indicator,
+        Period,
+        RaterAssignment,
+        Realisation,
+        ScoreResult,
+        ScoringScheme,
+        Target,
+        Unit,
+        WorkPlan,
+        db,
     )
 
     class Cfg(Config):

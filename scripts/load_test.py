@@ -195,8 +195,8 @@ def drive(args, port, env, before) -> dict:
             ok_status = (200,)
             try:
                 if kind == "list":
-                    path = r.choice(["/admin/work_plan/?page=%d" % r.randrange(0, 100),
-                                     "/admin/employee/?page=%d" % r.randrange(0, 100),
+                    path = r.choice([f"/admin/work_plan/?page={r.randrange(0, 100)}",
+                                     f"/admin/employee/?page={r.randrange(0, 100)}",
                                      "/admin/score_result/"])
                     status, html, _ = staff.request("GET", path)
                     m = CSRF_RE.search(html)

@@ -8,8 +8,16 @@ from decimal import Decimal as D
 from sqlalchemy import select
 
 from models import (
-    BehaviourRating, Indicator, Period, RaterAssignment, Realisation, ScoreResult, ScoringScheme, Target,
-    WorkPlan, db,
+    BehaviourRating,
+    Indicator,
+    Period,
+    RaterAssignment,
+    Realisation,
+    ScoreResult,
+    ScoringScheme,
+    Target,
+    WorkPlan,
+    db,
 )
 
 _codes = itertools.count(1)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, or_, select
 
 from kinerja_admin.reports import dashboard as reports
+from kinerja_admin.reports.common import pick_period
 from models import Employee, WorkPlan, db
 from tests.conftest import login_as
 
@@ -17,7 +18,7 @@ ROLES = ["admin", "operator", "inspektur", "penilai", "pegawai"]
 @pytest.mark.parametrize("role", ROLES)
 def test_dashboard_renders_for_every_role_and_period(client, published, role):
     login_as(client, published["users"][role])
-    for url in ("/admin/", "/admin/?period=2025", "/admin/?period=2026"):
+    for url in ("/admin/", "/admin/?periode=2025", "/admin/?periode=2026"):
         r = client.get(url)
         assert r.status_code == 200, (role, url)
         html = r.get_data(as_text=True)
@@ -55,7 +56,7 @@ def test_distribution_warnings_from_scoring_helper(client, published):
     warnings = check_distribution(db.session, published["periods"]["2025"])
     assert warnings, "the demo city is expected to break the curve somewhere"
     login_as(client, published["users"]["operator"])
-    html = htmllib.unescape(client.get("/admin/?period=2025").get_data(as_text=True))
+    html = htmllib.unescape(client.get("/admin/?periode=2025").get_data(as_text=True))
     assert 'id="peringatan-distribusi"' in html
     for w in warnings:
         assert w in html
@@ -68,7 +69,7 @@ def _rows_on_list(client, url):
 
 def test_funnel_links_open_matching_filtered_lists(client, published):
     login_as(client, published["users"]["admin"])
-    html = client.get("/admin/?period=2026").get_data(as_text=True)
+    html = client.get("/admin/?periode=2026").get_data(as_text=True)
     period = published["periods"]["2026"]
     f = reports.funnel(db.session, period, published["users"]["admin"])
     links = dict(re.findall(r'<a href="(/admin/work_plan/\?[^"]+)">(\d+)', html))
@@ -112,7 +113,7 @@ def test_penilai_dashboard_is_scoped(client, published):
     units = reports.unit_progress(db.session, period, penilai)
     assert sum(u["plans"] for u in units) == expected
     login_as(client, penilai)
-    html = client.get("/admin/?period=2025").get_data(as_text=True)
+    html = client.get("/admin/?periode=2025").get_data(as_text=True)
     assert f">{expected}</a>" in html
     # nobody outside the team is named on the page
     outsiders = db.session.scalars(select(Employee.name).where(Employee.id.not_in(team),
@@ -122,6 +123,7 @@ def test_penilai_dashboard_is_scoped(client, published):
 
 def test_dashboard_period_default_and_unknown(published):
     periods = reports.periods(db.session)
-    assert reports.pick_period(periods, None).code == "2026"  # newest open period
-    assert reports.pick_period(periods, "2025").code == "2025"
-    assert reports.pick_period(periods, "nope").code == "2026"
+    assert pick_period(periods, None).code == "2026"  # newest open period
+    assert pick_period(periods, "2025").code == "2025"
+    assert pick_period(periods, "nope").code == "2026"
+    assert pick_period(periods, "nope", strict=True) is None  # the portal answers 404

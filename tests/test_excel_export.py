@@ -14,7 +14,15 @@ from kinerja_admin.excel.exporter import export_period, ikm_band, ikm_value
 from kinerja_admin.extensions import db
 from kinerja_admin.scope import scope_query
 from models import (
-    AuditLog, BehaviourAspect, IkmBand, PublicFeedback, ScoreDetail, ScoreResult, Unit, UnitRating, WorkPlan,
+    AuditLog,
+    BehaviourAspect,
+    IkmBand,
+    PublicFeedback,
+    ScoreDetail,
+    ScoreResult,
+    Unit,
+    UnitRating,
+    WorkPlan,
 )
 from tests.conftest import login_as
 

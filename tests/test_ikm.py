@@ -161,7 +161,7 @@ def test_ikm_admin_page(client, demo):
     from tests.conftest import login_as
 
     login_as(client, demo["users"]["operator"])
-    rv = client.get("/admin/ikm/?period=2025")
+    rv = client.get("/admin/ikm/?periode=2025")
     html = rv.get_data(as_text=True)
     assert rv.status_code == 200
     expected = ikm_by_unit(db.session, "2025")

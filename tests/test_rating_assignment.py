@@ -221,7 +221,7 @@ def test_completeness_reports_missing_peers(client, demo):
     root = unit
     while root.parent_id is not None:
         root = db.session.get(Unit, root.parent_id)
-    rv = client.get(f"/admin/rating_completeness/?period=2026&unit={root.id}")
+    rv = client.get(f"/admin/rating_completeness/?periode=2026&unit={root.id}")
     html = rv.get_data(as_text=True)
     assert rv.status_code == 200
     assert short[0].name in html and "rekan" in html
@@ -231,9 +231,9 @@ def test_completeness_reports_missing_peers(client, demo):
 
 def test_generate_button_and_cli(app, client, demo):
     login_as(client, demo["users"]["inspektur"])
-    assert client.post("/admin/rating_completeness/buat", data={"period": "2026"}).status_code == 403
+    assert client.post("/admin/rating_completeness/buat", data={"periode": "2026"}).status_code == 403
     login_as(client, demo["users"]["operator"])
-    rv = client.post("/admin/rating_completeness/buat", data={"period": "2026"})
+    rv = client.post("/admin/rating_completeness/buat", data={"periode": "2026"})
     assert rv.status_code == 302
     n = db.session.scalar(select(func.count()).select_from(RaterAssignment)
                           .where(RaterAssignment.period_id == demo["periods"]["2026"].id))

@@ -1,14 +1,14 @@
 """Scoring through the admin (action, validation on save, clone, explanation) and the CLI."""
 from __future__ import annotations
 
+from decimal import Decimal as D
+
+import pytest
 from sqlalchemy import func, select
 
 from kinerja_admin.scoring.expression import ExpressionError, evaluate, parse
 from kinerja_admin.scoring.validation import scheme_counts
 from models import AuditLog, ComponentWeight, ScoreResult, db
-from decimal import Decimal as D
-
-import pytest
 
 from .conftest import csrf_from, login_as
 from .scoring_helpers import scheme

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from kinerja_admin.scoring import formulas as F
 from kinerja_admin.scoring.engine import score_period
 from kinerja_admin.scoring.validation import clone_scheme
-from models import PositionKind, Position, ScoreDetail, db
+from models import Position, PositionKind, ScoreDetail, db
 
 from .scoring_helpers import make_period, make_plan, result_of, scheme
 

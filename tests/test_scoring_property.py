@@ -1,9 +1,11 @@
 """The set-based engine equals a straightforward Python reference on randomised data."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal as D
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from kinerja_admin.scoring.engine import result_details, score_period
@@ -43,7 +45,7 @@ def reference(rules, emp_spec, structural):
     role_avg = {}
     for role, per_rater in emp_spec["ratings"].items():
         num = den = D(0)
-        for idx, (aid, code, name, weight, structural_only) in enumerate(rules.aspects):
+        for idx, (_aid, _code, _name, weight, structural_only) in enumerate(rules.aspects):
             if structural_only and not structural:
                 continue
             avg = q(sum(D(r[idx]) for r in per_rater) / len(per_rater))

@@ -14,8 +14,18 @@ from kinerja_admin.workflow import period as wperiod
 from kinerja_admin.workflow import plan as wplan
 from kinerja_admin.workflow import score as wscore
 from models import (
-    AuditLog, BehaviourRating, Employee, Objection, Period, Realisation, ScoreResult, ScoringScheme,
-    Setting, Target, Unit, WorkPlan,
+    AuditLog,
+    BehaviourRating,
+    Employee,
+    Objection,
+    Period,
+    Realisation,
+    ScoreResult,
+    ScoringScheme,
+    Setting,
+    Target,
+    Unit,
+    WorkPlan,
 )
 from models.base import utcnow
 
@@ -318,7 +328,7 @@ def test_bulk_statement_count_does_not_grow_with_rows(demo):
         n = [0]
 
         def count(*a, **k):
-            n[0] += 1
+            n[0] += 1  # noqa: B023 (listener removed before the next iteration)
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
@@ -345,7 +355,7 @@ def test_bulk_conflict_rolls_back_everything(demo):
 
     def sneak(conn, cursor, statement, params, context, executemany):
         if statement.lstrip().upper().startswith("UPDATE WORK_PLAN") and executemany:
-            cursor.execute("UPDATE work_plan SET version = version + 10 WHERE id = %d" % victim)
+            cursor.execute(f"UPDATE work_plan SET version = version + 10 WHERE id = {int(victim)}")
 
     event.listen(db.engine, "before_cursor_execute", sneak)
     try:

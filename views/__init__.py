@@ -7,14 +7,41 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from models import (
-    AuditLog, BehaviourRating, Employee, IkmBand, IkmElement, Indicator, Objection, Period,
-    Position, PositionKind, PublicFeedback, PublicService, Rank, RaterAssignment, Realisation,
-    ScoreResult, ScoringScheme, Setting, SpecialExpectation, Target, Unit, UnitRating, User, WorkPlan,
+    AuditLog,
+    BehaviourRating,
+    Employee,
+    IkmBand,
+    IkmElement,
+    Indicator,
+    Objection,
+    Period,
+    Position,
+    PositionKind,
+    PublicFeedback,
+    PublicService,
+    Rank,
+    RaterAssignment,
+    Realisation,
+    ScoreResult,
+    ScoringScheme,
+    Setting,
+    SpecialExpectation,
+    Target,
+    Unit,
+    UnitRating,
+    User,
+    WorkPlan,
 )
 
 from .appraisal import (
-    BehaviourRatingView, IndicatorView, PeriodView, RaterAssignmentView, RealisationView,
-    SpecialExpectationView, TargetView, WorkPlanView,
+    BehaviourRatingView,
+    IndicatorView,
+    PeriodView,
+    RaterAssignmentView,
+    RealisationView,
+    SpecialExpectationView,
+    TargetView,
+    WorkPlanView,
 )
 from .base import DashboardView
 from .excel import ExcelImportView

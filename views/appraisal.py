@@ -9,8 +9,8 @@ from models import Indicator, Period, Target, WorkPlan
 from models.base import CATEGORIES, PERIOD_STATUSES, PLAN_STATUSES, RATER_ROLES, TARGET_ASPECTS, choices
 
 from .base import ReadOnlyModelView, SecuredModelView
-from .workflow_actions import OptimisticLockMixin, PlanActionsMixin
 from .org import EMPLOYEE_AJAX
+from .workflow_actions import OptimisticLockMixin, PlanActionsMixin
 
 
 def _label(mapping, attr):

@@ -10,10 +10,10 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.babel import gettext
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.model import typefmt
-from markupsafe import Markup
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
+from flask_admin.model import typefmt
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import ValidationError
@@ -23,7 +23,6 @@ from kinerja_admin.audit import record
 from kinerja_admin.formatting import angka, tanggal
 from kinerja_admin.scope import in_scope, scope_query
 from models import db
-
 
 log = logging.getLogger(__name__)
 
@@ -200,14 +199,10 @@ class SecuredModelView(AccessMixin, ModelView):
 
     def scoped_ids_query(self, ids):
         """The user's rows among `ids` (what bulk actions act on)."""
+        from kinerja_admin.workflow.base import clean_ids
+
         pk = self.model.__mapper__.primary_key[0]
-        clean = []
-        for i in ids:
-            try:
-                clean.append(pk.type.python_type(i))
-            except (ValueError, TypeError):
-                continue
-        return self.get_query().filter(pk.in_(clean))
+        return self.get_query().filter(pk.in_(clean_ids(ids)))
 
     def _create_ajax_loader(self, name, options):
         loader = create_ajax_loader(self.model, self.session, name, name, options)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from kinerja_admin import permissions
 from kinerja_admin.charts import bar_chart
 from kinerja_admin.reports import dashboard as reports
+from kinerja_admin.reports.common import PERIOD_ARG, pick_period
 from kinerja_admin.scope import is_unscoped
 from models import db
 from models.base import PERIOD_STATUSES, PLAN_STATUSES, SCORE_STATUSES
@@ -56,7 +57,7 @@ def render_dashboard(view):
     session = db.session
     user = current_user
     all_periods = reports.periods(session)
-    period = reports.pick_period(all_periods, request.args.get("period"))
+    period = pick_period(all_periods, request.args.get(PERIOD_ARG))
     ctx = {"periods": all_periods, "period": period, "period_statuses": PERIOD_STATUSES,
            "plan_statuses": PLAN_STATUSES, "score_statuses": SCORE_STATUSES, "full": is_unscoped(user),
            "has_team": is_unscoped(user) or user.role == "penilai",
@@ -78,7 +79,7 @@ def render_dashboard(view):
             ("SKP diajukan", f["plans_submitted"], f["plans"], plan(reports.SUBMITTED_OR_LATER)),
             ("SKP disetujui", f["plans_approved"], f["plans"], plan(reports.APPROVED_OR_LATER)),
             ("Penilaian perilaku lengkap", f["ratings_complete"], f["ratees"],
-             url_for("rating_completeness.index", period=code)
+             url_for("rating_completeness.index", periode=code)
              if permissions.can("rating_completeness", user.role, "r") else None),
             ("Nilai dihitung", f["scores_computed"], f["plans"], score()),
             ("Nilai disetujui", f["scores_approved"], f["plans"], score(("approved", "published"))),

@@ -12,6 +12,7 @@ from kinerja_admin.rating.assignment import completeness, generate_assignments
 from kinerja_admin.rating.common import RatingError
 from kinerja_admin.rating.ikm import ikm_by_unit, ikm_for, round_half_up
 from kinerja_admin.rating.service import COMMENT_MAX, form_spec, load_own_assignment, my_assignments, submit_ratings
+from kinerja_admin.reports.common import PERIOD_ARG, pick_period
 from models import IkmElement, Period, Unit, db
 from models.base import RATER_ROLES
 
@@ -23,15 +24,7 @@ def _periods():
 
 
 def _pick_period(periods):
-    code = request.args.get("period")
-    if code:
-        for p in periods:
-            if p.code == code:
-                return p
-    for p in periods:
-        if p.status != "closed":
-            return p
-    return periods[0] if periods else None
+    return pick_period(periods, request.args.get(PERIOD_ARG))
 
 
 class MyRatingsView(SecuredBaseView):
@@ -102,7 +95,7 @@ class CompletenessView(SecuredBaseView):
     def generate(self):
         if not self._right("a"):
             abort(403)
-        code = request.form.get("period", "")
+        code = request.form.get(PERIOD_ARG, "")
         try:
             result = generate_assignments(db.session, code)
         except RatingError as err:
@@ -111,7 +104,7 @@ class CompletenessView(SecuredBaseView):
         else:
             db.session.commit()
             flash(result.summary(), "success")
-        return redirect(url_for(".index", period=code, unit=request.form.get("unit") or None))
+        return redirect(url_for(".index", periode=code, unit=request.form.get("unit") or None))
 
 
 class IkmView(SecuredBaseView):

@@ -6,8 +6,8 @@ from flask_admin import expose
 from models.base import CATEGORIES, OBJECTION_STATUSES, SCORE_STATUSES
 
 from .base import ReadOnlyModelView, SecuredModelView
-from .workflow_actions import OptimisticLockMixin, ScoreActionsMixin
 from .excel import ScoreResultExportMixin
+from .workflow_actions import OptimisticLockMixin, ScoreActionsMixin
 
 
 def _label(mapping, attr):
@@ -43,13 +43,11 @@ class ScoreResultView(ScoreActionsMixin, OptimisticLockMixin, ScoreResultExportM
     def explain_view(self):
         """Scoring engine issue: how the result was reached (kinerja_admin.scoring.explain)."""
         from flask import request
-
-        from kinerja_admin.scoring.explain import explain_result
-        from models import db
-
         from flask_login import current_user
 
+        from kinerja_admin.scoring.explain import explain_result
         from kinerja_admin.settings import get_setting
+        from models import db
 
         result = self.get_one(request.args.get("id"))
         # Employees and superiors see peer/subordinate figures only above the anonymity threshold.

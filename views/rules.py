@@ -9,11 +9,26 @@ from wtforms import SelectField
 
 from kinerja_admin.scoring.formulas import FORMULA_CHOICES
 from kinerja_admin.scoring.validation import (
-    CHILDREN, SchemeError, assert_editable, clone_scheme, closed_periods_using, validate_scheme,
+    CHILDREN,
+    SchemeError,
+    assert_editable,
+    clone_scheme,
+    closed_periods_using,
+    validate_scheme,
 )
 from models import (
-    AchievementBand, BehaviourAspect, CategoryThreshold, ComponentWeight, DistributionRule, Period,
-    PredicateBand, PredicateMatrixCell, RaterRoleWeight, SchemeFormula, UnitRating, db,
+    AchievementBand,
+    BehaviourAspect,
+    CategoryThreshold,
+    ComponentWeight,
+    DistributionRule,
+    Period,
+    PredicateBand,
+    PredicateMatrixCell,
+    RaterRoleWeight,
+    SchemeFormula,
+    UnitRating,
+    db,
 )
 from models.base import CATEGORIES, ORG_RATINGS, RATER_ROLES, SCHEME_KINDS, TARGET_ASPECTS, choices
 

@@ -1,5 +1,5 @@
 """`flask kinerja import FILE [--dry-run]`, `flask kinerja template FILE` and
-`flask kinerja export PERIOD --out FILE.xlsx` (attached to kinerja_admin.cli.kinerja_cli)."""
+`flask kinerja export PERIOD --out FILE.xlsx` (registered on `flask kinerja` by kinerja_admin.cli)."""
 from __future__ import annotations
 
 import sys
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..cli import _fail, kinerja_cli
+from kinerja_admin.cliutil import fail as _fail
 
 
-@kinerja_cli.command("import")
+@click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Periksa dan hitung saja; tidak ada data yang disimpan.")
 @click.option("--errors-out", type=click.Path(dir_okay=False), default=None,
@@ -47,7 +47,7 @@ def import_cmd(file, dry_run, errors_out):
     click.echo(f"Impor selesai: {report.summary()}.")
 
 
-@kinerja_cli.command("template")
+@click.command("template")
 @click.argument("file", type=click.Path(dir_okay=False))
 def template_cmd(file):
     """Tulis templat impor data induk (.xlsx)."""
@@ -57,7 +57,7 @@ def template_cmd(file):
     click.echo(f"Templat ditulis ke {file}.")
 
 
-@kinerja_cli.command("export")
+@click.command("export")
 @click.argument("period")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Berkas .xlsx tujuan.")
 def export_cmd(period, out):
@@ -82,3 +82,10 @@ def export_cmd(period, out):
         stats = export_period(p, out, session=db.session, generated_by="CLI", progress=progress)
     db.session.rollback()
     click.echo(f"Ekspor periode {p.code} selesai: {stats['employees']} pegawai -> {out}.")
+
+
+def register(group: click.Group) -> None:
+    """Attach this package's commands to `flask kinerja`."""
+    group.add_command(import_cmd)
+    group.add_command(template_cmd)
+    group.add_command(export_cmd)

@@ -11,8 +11,9 @@ import json
 import os
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import xlsxwriter
 from sqlalchemy import Float, func, select, type_coerce
@@ -59,7 +60,7 @@ PREDICATE_COLOURS = {
 PREDICATE_ORDER = ["sangat baik", "baik", "cukup", "butuh perbaikan", "kurang", "kurang (misconduct)",
                    "sangat kurang", "buruk"]
 
-T, N, D, P, I = "t", "n", "d", "p", "i"  # cell kinds: text, number, datetime, predicate, integer
+T, N, D, P, INT = "t", "n", "d", "p", "i"  # cell kinds: text, number, datetime, predicate, integer
 
 # Nilai Pegawai: header, width, kind
 EMPLOYEE_SHEET = [
@@ -68,16 +69,16 @@ EMPLOYEE_SHEET = [
     ("Nilai SKP", 10, N), ("Nilai Perilaku", 10, N), ("Rerata Atasan", 10, N), ("Rerata Rekan", 10, N),
     ("Rerata Bawahan", 10, N), ("Rerata Diri", 10, N), ("Rerata Masyarakat", 11, N), ("Nilai Akhir", 10, N),
     ("Rating Hasil Kerja", 20, T), ("Rating Perilaku", 20, T), ("Predikat", 18, P), ("Status", 11, T),
-    ("Disetujui Oleh", 22, T), ("Disetujui Pada", 17, D), ("Dihitung Pada", 17, D), ("Versi Skema", 8, I),
+    ("Disetujui Oleh", 22, T), ("Disetujui Pada", 17, D), ("Dihitung Pada", 17, D), ("Versi Skema", 8, INT),
 ]
 TARGET_SHEET = [
-    ("NIP", 21, T), ("Nama", 30, T), ("No. RHK", 7, I), ("Rencana Hasil Kerja", 50, T), ("Aspek", 11, T),
+    ("NIP", 21, T), ("Nama", 30, T), ("No. RHK", 7, INT), ("Rencana Hasil Kerja", 50, T), ("Aspek", 11, T),
     ("Indikator", 46, T), ("Target", 11, N), ("Satuan", 12, T), ("Arah", 18, T), ("Rumus", 16, T),
     ("Realisasi", 11, N), ("Capaian (%)", 11, N), ("Bukti Dukung", 30, T), ("Umpan Balik", 30, T),
 ]
 BEHAVIOUR_SHEET = [
     ("NIP", 21, T), ("Nama", 30, T), ("Peran Penilai", 14, T), ("Kode Aspek", 20, T), ("Aspek Perilaku", 32, T),
-    ("Rerata", 10, N), ("Jumlah Penilai", 10, I),
+    ("Rerata", 10, N), ("Jumlah Penilai", 10, INT),
 ]
 AUDIT_SHEET = [
     ("Waktu", 17, D), ("Pengguna", 16, T), ("Aksi", 12, T), ("Entitas", 16, T), ("ID", 10, T),
@@ -229,7 +230,8 @@ def export_period(period: Period, out, *, session=None, user=None, result_filter
             "title": title, "subject": f"Periode {period.code}: {period.name}", "author": generated_by,
             "company": instance_name, "category": "Laporan penilaian kinerja",
             "keywords": f"e-Kinerja, SKP, {period.code}",
-            "comments": f"Dibuat {started:%d/%m/%Y %H:%M} oleh {generated_by}" + (f"; {filter_desc}" if filter_desc else ""),
+            "comments": f"Dibuat {started:%d/%m/%Y %H:%M} oleh {generated_by}"
+                        + (f"; {filter_desc}" if filter_desc else ""),
             "created": started,
         })
         wb.set_custom_property("Periode", period.code)

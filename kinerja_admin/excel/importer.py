@@ -12,8 +12,9 @@ import io
 import os
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select
 
@@ -199,7 +200,8 @@ def read_workbook(source, report: ImportReport) -> dict[str, list[SheetRow]]:
         except WorkbookError:
             raise
         except Exception:
-            raise WorkbookError("Berkas Excel rusak atau tidak dapat dibaca; simpan ulang dari Excel lalu coba lagi.") from None
+            raise WorkbookError("Berkas Excel rusak atau tidak dapat dibaca; simpan ulang dari Excel lalu "
+                                "coba lagi.") from None
         try:
             return _read_sheets(wb, report)
         finally:
@@ -285,7 +287,8 @@ def _read_sheet(sheet: str, ws, columns: tuple[Column, ...], report: ImportRepor
         empty_run = 0
         if len(result) >= MAX_DATA_ROWS:
             errors.append(RowError(sheet, rownum, None,
-                                   f"Terlalu banyak baris (lebih dari {MAX_DATA_ROWS:,}); bagi berkas menjadi beberapa bagian."
+                                   f"Terlalu banyak baris (lebih dari {MAX_DATA_ROWS:,}); "
+                                   "bagi berkas menjadi beberapa bagian."
                                    .replace(",", ".")))
             break
         if len(errors) < MAX_ERRORS:
@@ -477,7 +480,8 @@ class _Validator:
             pk = parent_key(v)
             if pk is not None:
                 if pk == key:
-                    self.err("Jabatan", r.row, "parent_name", "Jabatan tidak boleh menjadi atasan bagi dirinya sendiri.")
+                    self.err("Jabatan", r.row, "parent_name",
+                             "Jabatan tidak boleh menjadi atasan bagi dirinya sendiri.")
                     continue
                 if not self.unit_known(pk[0]):
                     self.err("Jabatan", r.row, "parent_unit_code", f"Unit dengan kode {pk[0]} tidak ditemukan.", pk[0])
@@ -516,7 +520,8 @@ class _Validator:
             if etype is None:
                 self.err("Pegawai", r.row, "employee_type", "Jenis pegawai wajib diisi (PNS atau PPPK).")
             elif etype not in EMPLOYEE_TYPES:
-                self.err("Pegawai", r.row, "employee_type", "Jenis pegawai harus PNS atau PPPK.", v.get("employee_type"))
+                self.err("Pegawai", r.row, "employee_type", "Jenis pegawai harus PNS atau PPPK.",
+                         v.get("employee_type"))
                 etype = None
             v["employee_type"] = etype
             nip = None
@@ -617,7 +622,8 @@ class _Validator:
             sup = r.values.get("superior_nip")
             if sup:
                 if sup == nip:
-                    self.err("Pegawai", r.row, "superior_nip", "Pegawai tidak boleh menjadi atasan bagi dirinya sendiri.", sup)
+                    self.err("Pegawai", r.row, "superior_nip",
+                             "Pegawai tidak boleh menjadi atasan bagi dirinya sendiri.", sup)
                     continue
                 if sup not in file_emp and sup not in db_emp:
                     self.err("Pegawai", r.row, "superior_nip", f"Atasan dengan NIP {sup} tidak ditemukan (tidak ada di "
@@ -626,7 +632,8 @@ class _Validator:
             cycle = find_superior_cycle(nip, superior_of)
             if cycle and nip in cycle and nip not in reported:
                 reported.update(cycle)
-                self.err("Pegawai", r.row, "superior_nip", "Atasan yang diisi membuat rantai atasan melingkar (siklus): "
+                self.err("Pegawai", r.row, "superior_nip",
+                         "Atasan yang diisi membuat rantai atasan melingkar (siklus): "
                          + " -> ".join(cycle + [cycle[0]]) + ".", sup)
         self.db_emp = db_emp
         for nip, r in file_emp.items():
@@ -691,7 +698,8 @@ class _Writer:
 
     def audit(self, action, entity, entity_id, changes):
         if self.write:
-            record(action, entity, entity_id, changes={k: [_jsonable(a), _jsonable(b)] for k, (a, b) in changes.items()},
+            record(action, entity, entity_id,
+                   changes={k: [_jsonable(a), _jsonable(b)] for k, (a, b) in changes.items()},
                    reason=self.reason, user=self.user, session=self.s)
             self.tick()
 
@@ -766,7 +774,7 @@ class _Writer:
 
             def state(p):
                 hit = self.val.db_position_by_id.get(p.parent_id) if p.parent_id else None
-                return {"kind": kind_code_of.get(p.kind_id), "parent": hit[0] if hit else None}
+                return {"kind": kind_code_of.get(p.kind_id), "parent": hit[0] if hit else None}  # noqa: B023
 
             # several positions may share a name in one unit (formasi): one matching is enough
             if any(not _diff(None, target, state(p)) for p in existing):
@@ -847,7 +855,8 @@ class _Writer:
             cur_pos = None
             if old.position_id is not None:
                 hit = self.val.db_position_by_id.get(old.position_id)
-                cur_pos = hit[1].name if hit and hit[0][0] == self.unit_code_of_id.get(old.unit_id) else f"#{old.position_id}"
+                same_unit = hit and hit[0][0] == self.unit_code_of_id.get(old.unit_id)
+                cur_pos = hit[1].name if same_unit else f"#{old.position_id}"
             current = {"name": old.name, "employee_type": old.employee_type,
                        "unit": self.unit_code_of_id.get(old.unit_id) or f"#{old.unit_id}",
                        "rank_id": old.rank_id, "position": cur_pos,
@@ -855,7 +864,8 @@ class _Writer:
                        "email": old.email, "active": bool(old.active)}
             if old.superior_id and current["superior"] is None:
                 current["superior"] = self.s.scalar(select(Employee.nip).where(Employee.id == old.superior_id))
-            if current["position"] and target.get("position") and current["position"].lower() == target["position"].lower():
+            if (current["position"] and target.get("position")
+                    and current["position"].lower() == target["position"].lower()):
                 target["position"] = current["position"]
             changes = _diff(old, target, current)
             if not changes:

@@ -13,6 +13,7 @@ from flask import abort, current_app, make_response, render_template, request, u
 
 from kinerja_admin.charts import bar_chart, line_chart
 from kinerja_admin.reports import public as reports
+from kinerja_admin.reports.common import PERIOD_ARG, pick_period
 from models import db
 
 from . import bp
@@ -38,13 +39,10 @@ def _page(template, **context):
 
 
 def _pick_period(periods):
-    code = request.args.get("periode")
-    if code:
-        for p in periods:
-            if p.code == code:
-                return p
+    period = pick_period(periods, request.args.get(PERIOD_ARG), strict=True)
+    if periods and period is None:
         abort(404)
-    return periods[0] if periods else None
+    return period
 
 
 def _cached(fingerprint: str, render):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, delete, func, insert, select
 
 from kinerja_admin.audit import record
+from kinerja_admin.orgtree import UnitTree, unit_subtree, unit_tree
 from kinerja_admin.settings import get_setting
 from models import BehaviourRating, Employee, Period, Position, RaterAssignment, Unit, WorkPlan
 from models.base import RATER_ROLES, utcnow
@@ -55,18 +56,7 @@ def _load_staff(session) -> dict[int, _Staff]:
 
 
 def _unit_parents(session) -> dict[int, int | None]:
-    return dict(session.execute(select(Unit.id, Unit.parent_id)).all())
-
-
-def _ancestors(unit_id: int, parents: dict[int, int | None]) -> list[int]:
-    """The unit itself, then its parent, grandparent ... (cycle-safe)."""
-    chain, seen = [], set()
-    current: int | None = unit_id
-    while current is not None and current not in seen:
-        chain.append(current)
-        seen.add(current)
-        current = parents.get(current)
-    return chain
+    return unit_tree(session).parent
 
 
 def atasan_map(session, period: Period, staff: dict[int, _Staff] | None = None) -> dict[int, int]:
@@ -92,7 +82,8 @@ def peer_groups(staff: dict[int, _Staff], parents: dict[int, int | None], peer_m
     unit's subtree at that level, or else moves up to the parent unit. A group smaller than that
     only remains when the whole top-level unit has no more employees at the level.
     """
-    depth = {u: len(_ancestors(u, parents)) for u in parents}
+    tree = UnitTree(parents)
+    depth = {u: len(tree.ancestors(u)) for u in parents}
     buckets: dict[tuple[int, int | None], list[int]] = defaultdict(list)
     for e in staff.values():
         buckets[(e.unit_id, e.level)].append(e.id)
@@ -292,21 +283,6 @@ class CompletenessRow:
     @property
     def complete(self) -> bool:
         return not self.issues
-
-
-def unit_subtree(session, unit_id: int) -> set[int]:
-    parents = _unit_parents(session)
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for uid, pid in parents.items():
-        children[pid].append(uid)
-    out, todo = set(), [unit_id]
-    while todo:
-        uid = todo.pop()
-        if uid in out:
-            continue
-        out.add(uid)
-        todo.extend(children.get(uid, []))
-    return out
 
 
 def completeness(session, period, unit_id: int | None = None) -> list[CompletenessRow]:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import click
 
-from kinerja_admin.cli import _fail, kinerja_cli
+from kinerja_admin.cliutil import fail as _fail
 
 
-@kinerja_cli.command("assign-raters")
+@click.command("assign-raters")
 @click.argument("period")
 @click.option("--dry-run", is_flag=True, help="Hanya hitung, tanpa menyimpan.")
 def assign_raters_cmd(period, dry_run):
@@ -28,3 +28,8 @@ def assign_raters_cmd(period, dry_run):
         return
     db.session.commit()
     click.echo(result.summary())
+
+
+def register(group: click.Group) -> None:
+    """Attach this package's commands to `flask kinerja`."""
+    group.add_command(assign_raters_cmd)

@@ -7,9 +7,9 @@ import hashlib
 from sqlalchemy import select, update
 
 from kinerja_admin.audit import record
+from kinerja_admin.orgtree import unit_subtree
 from models import Employee, Period, PublicFeedback, PublicService, Unit
 
-from .assignment import unit_subtree
 from .common import RatingError
 
 COMMENT_MAX = 1000

@@ -2,10 +2,10 @@
 submission (final for the rater). Every check is server-side; views only call these functions."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
-from typing import Mapping
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload

@@ -6,7 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
-from models import PredicateBand, PredicateMatrixCell, ScoringScheme, Unit
+from kinerja_admin.orgtree import UnitTree
+from kinerja_admin.orgtree import unit_tree as _unit_tree
+from models import PredicateBand, PredicateMatrixCell, ScoringScheme
 from models.base import CATEGORIES
 
 TWO = Decimal("0.01")
@@ -27,45 +29,27 @@ def mean(total, count) -> Decimal | None:
     return quantize2(Decimal(str(total)) / Decimal(int(count)))
 
 
-@dataclass
-class UnitTree:
-    """The unit tree in memory (units are few: hundreds at most): parents, names, roots."""
-
-    parent: dict[int, int | None]
-    units: dict[int, Unit]
-
-    def root_of(self, unit_id: int | None) -> int | None:
-        seen = set()
-        cur = unit_id
-        while cur is not None and cur not in seen:
-            seen.add(cur)
-            nxt = self.parent.get(cur)
-            if nxt is None:
-                return cur
-            cur = nxt
-        return cur
-
-    def roots(self) -> list[Unit]:
-        return sorted((u for u in self.units.values() if u.parent_id is None), key=lambda u: u.name)
-
-    def subtree(self, unit_id: int) -> set[int]:
-        children: dict[int, list[int]] = {}
-        for uid, pid in self.parent.items():
-            if pid is not None:
-                children.setdefault(pid, []).append(uid)
-        out, stack = set(), [unit_id]
-        while stack:
-            cur = stack.pop()
-            if cur in out:
-                continue
-            out.add(cur)
-            stack.extend(children.get(cur, []))
-        return out
-
-
 def unit_tree(session) -> UnitTree:
-    units = {u.id: u for u in session.scalars(select(Unit))}
-    return UnitTree({uid: u.parent_id for uid, u in units.items()}, units)
+    return _unit_tree(session, with_units=True)
+
+
+PERIOD_ARG = "periode"  # the query parameter that names a period on every page (admin and portal)
+
+
+def pick_period(periods, code: str | None, *, strict: bool = False):
+    """The period whose code is `code`; without a code the newest period that is neither closed nor
+    a draft, else the newest (`periods` newest first). An unknown code gives None when `strict`
+    (the caller answers 404), else the default."""
+    if code:
+        for p in periods:
+            if p.code == code:
+                return p
+        if strict:
+            return None
+    for p in periods:
+        if p.status not in ("closed", "draft"):
+            return p
+    return periods[0] if periods else None
 
 
 def predicate_order(session, scheme_id: int | None) -> list[str]:

@@ -13,7 +13,15 @@ from sqlalchemy import case, func, select
 
 from kinerja_admin.scope import scope_condition
 from models import (
-    DistributionRule, Employee, Objection, Period, RaterAssignment, ScoreResult, Unit, UnitRating, WorkPlan,
+    DistributionRule,
+    Employee,
+    Objection,
+    Period,
+    RaterAssignment,
+    ScoreResult,
+    Unit,
+    UnitRating,
+    WorkPlan,
 )
 from models.base import ORG_RATINGS
 
@@ -30,18 +38,6 @@ def _where(stmt, model, user):
 
 def periods(session) -> list[Period]:
     return list(session.scalars(select(Period).order_by(Period.start_date.desc(), Period.id.desc())))
-
-
-def pick_period(all_periods: list[Period], code: str | None) -> Period | None:
-    """The requested period, else the newest period that is not closed, else the newest."""
-    if code:
-        for p in all_periods:
-            if p.code == code:
-                return p
-    for p in all_periods:
-        if p.status not in ("closed", "draft"):
-            return p
-    return all_periods[0] if all_periods else None
 
 
 def _rating_counts(session, period, user):
@@ -214,4 +210,4 @@ def personal(session, period: Period, user) -> dict:
     return {"plan": plan, "result": result, "to_approve": int(to_approve), "pending_ratings": int(pending_ratings)}
 
 
-__all__ = ["curve", "distribution", "funnel", "periods", "personal", "pick_period", "unit_progress"]
+__all__ = ["curve", "distribution", "funnel", "periods", "personal", "unit_progress"]

@@ -14,7 +14,15 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from models import (
-    BehaviourAspect, Indicator, Objection, Period, Realisation, ScoreResult, SpecialExpectation, Target, WorkPlan,
+    BehaviourAspect,
+    Indicator,
+    Objection,
+    Period,
+    Realisation,
+    ScoreResult,
+    SpecialExpectation,
+    Target,
+    WorkPlan,
 )
 from models.base import CATEGORIES, OBJECTION_STATUSES, SCORE_STATUSES, utcnow
 

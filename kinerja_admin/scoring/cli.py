@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import click
 
-from kinerja_admin.cli import _fail, kinerja_cli
+from kinerja_admin.cliutil import fail as _fail
 
 
-@kinerja_cli.command("score")
+@click.command("score")
 @click.argument("period_code")
 def score_cmd(period_code):
     """Hitung nilai seluruh pegawai satu periode (berbasis himpunan, aman diulang)."""
@@ -29,3 +29,8 @@ def score_cmd(period_code):
     for w in summary["warnings"]:
         click.secho(f"Peringatan distribusi: {w}", fg="yellow")
     click.echo(f"Selesai dalam {summary['seconds']} detik.")
+
+
+def register(group: click.Group) -> None:
+    """Attach this package's commands to `flask kinerja`."""
+    group.add_command(score_cmd)

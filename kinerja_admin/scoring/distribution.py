@@ -8,22 +8,15 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from kinerja_admin.orgtree import unit_tree
 from models import DistributionRule, Period, ScoreResult, Unit, UnitRating
 from models.base import ORG_RATINGS
 
 
 def _unit_roots(session) -> dict[int, list[int]]:
     """unit id -> [itself and its ancestors]."""
-    parents = dict(session.execute(select(Unit.id, Unit.parent_id)).all())
-    out = {}
-    for uid in parents:
-        chain, cur, seen = [], uid, set()
-        while cur is not None and cur not in seen:
-            seen.add(cur)
-            chain.append(cur)
-            cur = parents.get(cur)
-        out[uid] = chain
-    return out
+    tree = unit_tree(session)
+    return {uid: tree.ancestors(uid) for uid in tree.parent}
 
 
 def unit_distributions(session, period: Period) -> dict[int, Counter]:

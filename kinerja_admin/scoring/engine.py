@@ -30,13 +30,42 @@ from collections import Counter
 from typing import Optional
 
 from sqlalchemy import (
-    DateTime, Integer, Numeric, String, and_, case, cast, delete, exists, false, func, insert, literal,
-    literal_column, null, or_, select, true, type_coerce,
+    DateTime,
+    Integer,
+    Numeric,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    type_coerce,
 )
 
 from models import (
-    BehaviourAspect, BehaviourRating, Employee, Indicator, Period, Position, PositionKind, RaterAssignment,
-    Realisation, ScoreDetail, ScoreResult, ScoringScheme, Target, WorkPlan,
+    BehaviourAspect,
+    BehaviourRating,
+    Employee,
+    Indicator,
+    Period,
+    Position,
+    PositionKind,
+    RaterAssignment,
+    Realisation,
+    ScoreDetail,
+    ScoreResult,
+    ScoringScheme,
+    Target,
+    WorkPlan,
 )
 from models.base import RATER_ROLES, utcnow
 
@@ -364,7 +393,8 @@ def score_period(session, period: Period, *, user=None) -> dict:
     cols = {"skp": l2.c.skp_value, "perilaku": l2.c.behaviour_value}
     cols.update({role: l2.c[col] for role, col in ROLE_COLUMNS.items()})
     final = _final_sql(rules, cols)
-    l3 = fenced(select(l2, (cast(null(), sr_t.c.final_value.type) if final is None else r4(final)).label("final_value"))).subquery("l3")
+    final_col = cast(null(), sr_t.c.final_value.type) if final is None else r4(final)
+    l3 = fenced(select(l2, final_col.label("final_value"))).subquery("l3")
     if rules.kind == "matrix":
         l4 = select(l3,
                     func.coalesce(l3.c.hasil_rating, _category_sql(rules, "hasil", l3.c.skp_value))

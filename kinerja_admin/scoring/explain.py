@@ -11,7 +11,6 @@ from models.base import CATEGORIES, RATER_ROLES
 from .formulas import FORMULAS, reference_value
 from .rules import load_rules, ref_predicate
 
-
 ANONYMOUS_ROLES = ("rekan", "bawahan")
 
 
@@ -76,8 +75,9 @@ def explain_result(session, result, *, anonymity_k: int | None = None) -> dict:
         out["roles"].append({"role": role, "label": RATER_ROLES[role],
                              "weight": str(rules.rater_weights.get(role, Decimal(0))),
                              "average": getattr(result, f"{role}_avg"),
-                             "aspects": [{"aspect": aspects[d.aspect_id].name if d.aspect_id in aspects else d.aspect_id,
-                                          "average": d.average, "raters": d.raters} for d in rows]})
+                             "aspects": [{"aspect": aspects[d.aspect_id].name if d.aspect_id in aspects
+                                          else d.aspect_id, "average": d.average, "raters": d.raters}
+                                         for d in rows]})
     if scheme.kind == "matrix":
         out["matrix_cell"] = {"hasil": CATEGORIES.get(result.hasil_category, result.hasil_category),
                               "perilaku": CATEGORIES.get(result.perilaku_category, result.perilaku_category),

@@ -7,8 +7,9 @@ evaluated over Decimal values (reference, explanation).
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Mapping, Optional
+from typing import Optional
 
 from sqlalchemy import case, func, literal_column, null, or_
 
@@ -48,7 +49,7 @@ def parse(text: str) -> ast.AST:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise ExpressionError("Rumus nilai akhir tidak dapat dibaca: periksa tanda kurung dan operatornya.")
+        raise ExpressionError("Rumus nilai akhir tidak dapat dibaca: periksa tanda kurung dan operatornya.") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise ExpressionError("Rumus nilai akhir terlalu rumit.")
     if _depth(tree) > MAX_DEPTH * 2:
@@ -65,7 +66,7 @@ def _check(node: ast.AST) -> None:
             if abs(Decimal(str(node.value))) > MAX_LITERAL:
                 raise ExpressionError("Angka dalam rumus terlalu besar (maksimal 1.000.000).")
         except InvalidOperation:
-            raise ExpressionError("Angka dalam rumus tidak sah.")
+            raise ExpressionError("Angka dalam rumus tidak sah.") from None
         return
     if isinstance(node, ast.Name):
         if node.id not in COMPONENTS:

@@ -11,9 +11,10 @@ boundaries (the PP 46/2011 24% efficiency edge) are rearranged to avoid division
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Optional, Sequence
+from typing import Optional
 
 from sqlalchemy import Numeric, and_, case, literal_column, null
 

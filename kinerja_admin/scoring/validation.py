@@ -7,8 +7,17 @@ from typing import Optional
 from sqlalchemy import func, select
 
 from models import (
-    AchievementBand, BehaviourAspect, CategoryThreshold, ComponentWeight, DistributionRule, Period,
-    PredicateBand, PredicateMatrixCell, RaterRoleWeight, SchemeFormula, ScoringScheme,
+    AchievementBand,
+    BehaviourAspect,
+    CategoryThreshold,
+    ComponentWeight,
+    DistributionRule,
+    Period,
+    PredicateBand,
+    PredicateMatrixCell,
+    RaterRoleWeight,
+    SchemeFormula,
+    ScoringScheme,
 )
 from models.base import CATEGORIES, ORG_RATINGS, RATER_ROLES, SCHEME_KINDS, TARGET_ASPECTS
 
@@ -126,7 +135,8 @@ def _check_intervals(items, what: str) -> None:
     items = sorted(items, key=lambda x: x[0])
     for i, (lo, up, name) in enumerate(items):
         if up is not None and up <= lo:
-            raise SchemeError(f"{what} '{name}': batas atas ({_fmt(up)}) harus lebih besar dari batas bawah ({_fmt(lo)}).")
+            raise SchemeError(f"{what} '{name}': batas atas ({_fmt(up)}) harus lebih besar dari batas bawah "
+                              f"({_fmt(lo)}).")
         if i + 1 < len(items):
             nlo, _, nname = items[i + 1]
             if up is None or nlo < up:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import click
 
-from kinerja_admin.cli import _fail, kinerja_cli
+from kinerja_admin.cliutil import fail as _fail
 
 
-@kinerja_cli.group("period")
+@click.group("period")
 def period_group():
     """Siklus periode penilaian: buka, lanjutkan, tutup, buka kembali."""
 
@@ -103,3 +103,8 @@ def reopen_cmd(period_code, reason, username):
     session, period, user = _context(period_code, username)
     _run(lambda: wf.reopen(session, user, period, reason))
     click.echo(f"Periode {period.code} dibuka kembali (status {period.status}).")
+
+
+def register(group: click.Group) -> None:
+    """Attach this package's commands to `flask kinerja`."""
+    group.add_command(period_group)

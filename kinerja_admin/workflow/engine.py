@@ -13,8 +13,8 @@ savepoints were rejected: they cost two statements per row.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import bindparam, inspect, update
 

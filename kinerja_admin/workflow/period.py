@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from kinerja_admin.orgtree import unit_subtree
 from models import Employee, Objection, ScoreResult, Unit, WorkPlan
 from models.base import PERIOD_STATUSES
 
@@ -36,10 +37,8 @@ def _set_status(session, actor, period, new_status: str, reason: str | None = No
 
 
 def unit_subtree_ids(session, unit_id: int) -> list[int]:
-    """The unit and all its descendants (a portable recursive CTE)."""
-    tree = select(Unit.id).where(Unit.id == unit_id).cte("tree", recursive=True)
-    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
-    return list(session.execute(select(tree.c.id)).scalars())
+    """The unit and all its descendants."""
+    return sorted(unit_subtree(session, unit_id))
 
 
 def open_period(session, actor, period, *, unit_id: int | None = None,

@@ -1,5 +1,9 @@
 """A person in a browser: logs in, finds employees, is refused what their role may not do."""
+import pytest
+
 from tests.e2e.conftest import login
+
+pytestmark = pytest.mark.e2e
 
 
 def test_login_wrong_password_then_right(server, page):

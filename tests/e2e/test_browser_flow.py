@@ -8,8 +8,11 @@ import io
 import sqlite3
 
 import openpyxl
+import pytest
 
 from tests.e2e.conftest import login
+
+pytestmark = pytest.mark.e2e
 
 
 def _db(server):
