@@ -25,10 +25,13 @@ ACCESS: dict[str, dict[str, str]] = {
     "user": {"admin": "rcud", "inspektur": "r"},
     # appraisal
     "period": _READ_ALL | {"admin": "rcuda", "operator": "rcua"},
-    "work_plan": {"admin": "rcudxa", "operator": "rcuxa", "inspektur": "rx", "penilai": "rua", "pegawai": "rua"},
-    "target": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "r", "pegawai": "rcud"},
-    "indicator": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "r", "pegawai": "rcud"},
-    "realisation": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "ru", "pegawai": "rcu"},
+    # Which fields of which record each of these may change in which state is the record policy's
+    # (kinerja_admin.policy.rules); the letters here only open the screens. A penilai has an SKP too.
+    "work_plan": {"admin": "rcudxa", "operator": "rcuxa", "inspektur": "rx", "penilai": "rua", "pegawai": "ra"},
+    "target": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "rcud", "pegawai": "rcud"},
+    "indicator": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "rcud", "pegawai": "rcud"},
+    # realisation and evidence are the employee's own; the rater adds feedback
+    "realisation": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "rcud", "pegawai": "rcud"},
     # operators add/remove assignments but never edit one (rater identities of peers and
     # subordinates are masked for everyone but admin, see views.appraisal.RaterAssignmentView)
     "rater_assignment": {"admin": "rcud", "operator": "rcd", "inspektur": "r", "penilai": "r", "pegawai": "r"},
@@ -36,12 +39,14 @@ ACCESS: dict[str, dict[str, str]] = {
     "my_ratings": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
     "rating_completeness": {"admin": "ra", "operator": "ra", "inspektur": "r"},
     "behaviour_rating": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
-    "special_expectation": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "rcud", "pegawai": "r"},
+    # ekspektasi khusus pimpinan: the rater's
+    "special_expectation": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "rcud", "pegawai": "r"},
     # scoring rules
     "scoring_scheme": _RULES,
     "unit_rating": _RULES,
     # results
-    "score_result": {"admin": "rudxa", "operator": "ruxa", "inspektur": "rx", "penilai": "ra", "pegawai": "r"},
+    # results change only through scoring, the score workflow and objection decisions: never edited
+    "score_result": {"admin": "rxa", "operator": "rxa", "inspektur": "rx", "penilai": "ra", "pegawai": "r"},
     # filed in Kinerja Saya, decided on /admin/objection/decide/ by the rater's superior (workflow rule)
     "objection": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
     # public voice

@@ -11,20 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import false, or_, select
 
-from models import (
-    BehaviourRating,
-    Employee,
-    Indicator,
-    Objection,
-    RaterAssignment,
-    Realisation,
-    ScoreDetail,
-    ScoreResult,
-    SpecialExpectation,
-    Target,
-    User,
-    WorkPlan,
-)
+from models import Employee, Objection, RaterAssignment, ScoreResult, User, WorkPlan
 
 UNSCOPED_ROLES = {"admin", "operator", "inspektur"}
 
@@ -44,45 +31,40 @@ def _plan_condition(user):
     return cond
 
 
-def _plan_ids(user):
-    return select(WorkPlan.id).where(_plan_condition(user))
-
-
-def _target_ids(user):
-    return select(Target.id).where(Target.work_plan_id.in_(_plan_ids(user)))
-
-
-def _indicator_ids(user):
-    return select(Indicator.id).where(Indicator.target_id.in_(_target_ids(user)))
-
-
 def _result_condition(user):
     cond = ScoreResult.employee_id.in_(_employee_ids(user))
     if user.role == "penilai":
-        cond = or_(cond, ScoreResult.work_plan_id.in_(_plan_ids(user)))
+        cond = or_(cond, ScoreResult.work_plan_id.in_(select(WorkPlan.id).where(_plan_condition(user))))
     return cond
 
 
-def _my_assignments(user):
-    return select(RaterAssignment.id).where(RaterAssignment.rater_id == user.employee_id)
-
-
-_CONDITIONS = {
+# Rows that carry their own scope; every other appraisal row is in scope when its parent is (the
+# parent chain of the record policy: Realisation -> Indicator -> Target -> WorkPlan, ...).
+_ROOTS = {
     Employee: lambda u: Employee.id.in_(_employee_ids(u)),
     WorkPlan: _plan_condition,
-    Target: lambda u: Target.work_plan_id.in_(_plan_ids(u)),
-    Indicator: lambda u: Indicator.target_id.in_(_target_ids(u)),
-    Realisation: lambda u: Realisation.indicator_id.in_(_indicator_ids(u)),
-    SpecialExpectation: lambda u: SpecialExpectation.work_plan_id.in_(_plan_ids(u)),
     ScoreResult: _result_condition,
-    ScoreDetail: lambda u: ScoreDetail.result_id.in_(select(ScoreResult.id).where(_result_condition(u))),
-    Objection: lambda u: or_(
-        Objection.employee_id.in_(_employee_ids(u)), Objection.decider_id == u.employee_id
-    ),
+    Objection: lambda u: or_(Objection.employee_id.in_(_employee_ids(u)), Objection.decider_id == u.employee_id),
+    # peer and subordinate ratings stay anonymous: an assignment (and its ratings) only for its rater
     RaterAssignment: lambda u: RaterAssignment.rater_id == u.employee_id,
-    BehaviourRating: lambda u: BehaviourRating.assignment_id.in_(_my_assignments(u)),
     User: lambda u: User.id == u.id,
 }
+
+
+def _builder(model, user):
+    root = _ROOTS.get(model)
+    if root is not None:
+        return root(user)
+    from kinerja_admin.policy.context import BY_MODEL
+
+    pol = BY_MODEL.get(model)
+    if pol is None or pol.parent is None or not pol.period_bound:
+        return None
+    fk, _rel, parent = pol.parent
+    parent_cond = _builder(parent, user)
+    if parent_cond is None:
+        return None
+    return getattr(model, fk).in_(select(parent.id).where(parent_cond))
 
 
 def is_unscoped(user) -> bool:
@@ -95,14 +77,14 @@ def scope_condition(model, user):
         return false()
     if is_unscoped(user):
         return None
-    builder = _CONDITIONS.get(model)
-    if builder is None:
+    cond = _builder(model, user)
+    if cond is None:
         # Reference and configuration tables carry no personal rows: what a role may do with
         # them is decided by the permission table alone.
         return None
     if user.employee_id is None:
         return false()
-    return builder(user)
+    return cond
 
 
 def scope_query(query, model, user):

@@ -125,11 +125,14 @@ class Target(TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(Text)  # RHK text
     # RHK of the rater that this result supports (cascading, "intervensi")
     parent_target_id: Mapped[Optional[int]] = mapped_column(ForeignKey("target.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False, server_default="1")
 
     work_plan: Mapped[WorkPlan] = relationship(back_populates="targets")
     indicators: Mapped[list["Indicator"]] = relationship(
         back_populates="target", cascade="all, delete-orphan", order_by="Indicator.id"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __str__(self) -> str:
         return self.description[:80]
@@ -153,10 +156,14 @@ class Indicator(TimestampMixin, db.Model):
     # Name of a built-in formula (kinerja_admin.scoring.formulas) allowed by the period's scheme
     formula_code: Mapped[Optional[str]] = mapped_column(String(40))
 
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False, server_default="1")
+
     target: Mapped[Target] = relationship(back_populates="indicators")
     realisations: Mapped[list["Realisation"]] = relationship(
         back_populates="indicator", cascade="all, delete-orphan", order_by="Realisation.id"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __str__(self) -> str:
         return self.description[:80]
@@ -174,9 +181,12 @@ class Realisation(TimestampMixin, db.Model):
     evidence_note: Mapped[Optional[str]] = mapped_column(Text)
     feedback: Mapped[Optional[str]] = mapped_column(Text)  # the rater's feedback on this evidence
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False, server_default="1")
 
     indicator: Mapped[Indicator] = relationship(back_populates="realisations")
     recorded_by = relationship("User")
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __str__(self) -> str:
         return f"{self.value}"

@@ -22,6 +22,8 @@ class AuditLog(db.Model):
     entity: Mapped[str] = mapped_column(String(60), index=True)
     entity_id: Mapped[Optional[str]] = mapped_column(String(40), index=True)
     period_id: Mapped[Optional[int]] = mapped_column(index=True)
+    # the employee whose record this is (the SKP's owner, the ratee, the objector): scopes the trail
+    subject_id: Mapped[Optional[int]] = mapped_column(index=True)
     changes: Mapped[Optional[Any]] = mapped_column(JSON)
     reason: Mapped[Optional[str]] = mapped_column(Text)
 

@@ -98,6 +98,9 @@ class Objection(TimestampMixin, db.Model):
     decision_reason: Mapped[Optional[str]] = mapped_column(Text)
     new_predicate: Mapped[Optional[str]] = mapped_column(String(60))
     new_value: Mapped[Optional[Decimal]] = mapped_column(Score)
+    # the result as it stood before an accepted decision changed it
+    old_predicate: Mapped[Optional[str]] = mapped_column(String(60))
+    old_value: Mapped[Optional[Decimal]] = mapped_column(Score)
 
     result: Mapped[ScoreResult] = relationship()
     employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])

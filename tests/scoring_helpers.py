@@ -62,7 +62,8 @@ def make_plan(period, emp, targets, ratings=None, innovation=False, hasil=None, 
     k = 0
     for role, per_rater in (ratings or {}).items():
         for values in per_rater:
-            a = RaterAssignment(period_id=period.id, ratee_id=emp.id, rater_id=raters[k].id, role=role,
+            rater_id = emp.id if role == "diri" else raters[k].id  # a self-rating is by the ratee
+            a = RaterAssignment(period_id=period.id, ratee_id=emp.id, rater_id=rater_id, role=role,
                                 status="submitted")
             k += 1
             db.session.add(a)

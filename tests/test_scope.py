@@ -43,14 +43,24 @@ def test_autocomplete_lookup_does_not_leak_foreign_employees(client, demo):
 
 
 def test_foreign_edit_url_gives_404_and_changes_nothing(client, demo):
+    from models import Target
+
     users = demo["users"]
     login_as(client, users["pegawai"])
-    other_plan = db.session.scalar(select(WorkPlan).where(WorkPlan.employee_id != users["pegawai"].employee_id))
-    assert client.get(f"/admin/work_plan/edit/?id={other_plan.id}").status_code == 404
-    rv = client.post(f"/admin/work_plan/edit/?id={other_plan.id}", data={"feedback": "disusupkan"})
+    other = db.session.scalar(select(Target).join(WorkPlan).where(WorkPlan.employee_id != users["pegawai"].employee_id))
+    assert client.get(f"/admin/target/edit/?id={other.id}").status_code == 404
+    rv = client.post(f"/admin/target/edit/?id={other.id}", data={"description": "disusupkan"})
+    assert rv.status_code == 404
+    login_as(client, users["penilai"])
+    mine = {users["penilai"].employee_id} | {s.id for s in users["penilai"].employee.subordinates}
+    foreign = db.session.scalar(select(WorkPlan).where(WorkPlan.employee_id.not_in(mine),
+                                                       WorkPlan.rater_id.not_in(mine)))
+    assert client.get(f"/admin/work_plan/edit/?id={foreign.id}").status_code == 404
+    rv = client.post(f"/admin/work_plan/edit/?id={foreign.id}", data={"feedback": "disusupkan"})
     assert rv.status_code == 404
     db.session.expire_all()
-    assert db.session.get(WorkPlan, other_plan.id).feedback != "disusupkan"
+    assert db.session.get(Target, other.id).description != "disusupkan"
+    assert db.session.get(WorkPlan, foreign.id).feedback != "disusupkan"
 
 
 def test_list_count_matches_scope(client, demo):
@@ -62,14 +72,15 @@ def test_list_count_matches_scope(client, demo):
     assert html.count("details/?id=") == len(own)
 
 
-def test_relationship_selects_offer_only_rows_in_scope(client, demo):
-    import re
-
+def test_parent_pickers_offer_only_rows_in_scope(client, demo):
+    """The SKP picker of a new target is an AJAX lookup inside the row scope (no capped <select>),
+    searched by period code or employee name and labelled with both."""
     users = demo["users"]
     login_as(client, users["pegawai"])
     html = client.get("/admin/target/new/").get_data(as_text=True)
-    select_html = html[html.index('name="work_plan"'):]
-    select_html = select_html[:select_html.index("</select>")]
-    offered = {int(v) for v in re.findall(r'<option[^>]*value="(\d+)"', select_html)}
+    assert "/admin/target/ajax/lookup/?name=work_plan" in html and "<option" not in html.split('name="work_plan"')[1][:200]
+    rv = client.get("/admin/target/ajax/lookup/?name=work_plan&query=20")
+    offered = {row[0]: row[1] for row in json.loads(rv.data)}
     own = set(db.session.scalars(select(WorkPlan.id).where(WorkPlan.employee_id == users["pegawai"].employee_id)))
-    assert offered == own
+    assert set(offered) == own
+    assert all(label.startswith("SKP 202") and users["pegawai"].employee.name in label for label in offered.values())

@@ -28,7 +28,9 @@ employee = st.fixed_dictionaries({
     "targets": st.lists(st.lists(indicator, min_size=1, max_size=3), min_size=1, max_size=3),
     "ratings": st.dictionaries(st.sampled_from(["atasan", "rekan", "bawahan", "diri"]),
                                st.lists(st.lists(st.integers(40, 120), min_size=5, max_size=5),
-                                        min_size=1, max_size=2), max_size=3),
+                                        min_size=1, max_size=2), max_size=3)
+    # an employee rates themself once
+    .map(lambda ratings: {role: (raters[:1] if role == "diri" else raters) for role, raters in ratings.items()}),
     "innovation": st.booleans(),
 })
 

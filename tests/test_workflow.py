@@ -108,11 +108,11 @@ def test_who_may_do_what(demo):
     refused(wplan.approve, db.session, u["pegawai"], plan, match="di luar lingkup")  # not even visible
     refused(wplan.approve, db.session, u["inspektur"], plan, match="inspektur hanya dapat membaca")
     own = my_plan(demo, "pegawai")
-    refused(wplan.submit, db.session, u["penilai"], own, match="hanya pegawai pemilik")
+    refused(wplan.submit, db.session, u["penilai"], own, match="hanya pegawai yang bersangkutan")
     wplan.submit(db.session, u["operator"], own)  # on the employee's behalf
     db.session.commit()
     assert own.status == "submitted"
-    refused(wplan.approve, db.session, u["pegawai"], own, match="hanya pejabat penilai atau operator/admin")
+    refused(wplan.approve, db.session, u["pegawai"], own, match="pemisahan tugas")  # nobody approves their own
 
 
 def test_penilai_cannot_approve_outside_scope(demo):
@@ -212,7 +212,7 @@ def test_close_without_force_when_everything_is_final(demo):
     u = demo["users"]
     p25 = demo["periods"]["2025"]
     ids = select(WorkPlan.id).where(WorkPlan.period_id == p25.id)
-    result = wplan.bulk(db.session, u["operator"], "finalise", ids)
+    result = wplan.bulk(db.session, u["admin"], "finalise", ids)
     db.session.commit()
     assert not result.skipped and len(result.done) == len(demo["employees"])
     wperiod.close(db.session, u["operator"], p25)
@@ -371,7 +371,7 @@ def test_bulk_conflict_rolls_back_everything(demo):
 @pytest.fixture
 def results_2025(demo):
     p = demo["periods"]["2025"]
-    scheme = db.session.scalar(select(ScoringScheme))
+    scheme = db.session.scalar(select(ScoringScheme).where(ScoringScheme.code == "PP46-2011"))  # 76-<91 Baik
     plans = db.session.scalars(select(WorkPlan).where(WorkPlan.period_id == p.id).order_by(WorkPlan.id)).all()
     out = []
     for plan in plans:
@@ -404,8 +404,9 @@ def _published(demo, results):
     u = demo["users"]
     r = next(r for r in results if r.employee_id == u["pegawai"].employee_id)
     ids = [x.id for x in results]
-    assert len(wscore.bulk(db.session, u["operator"], "approve", ids).done) == len(ids)
-    assert len(wscore.bulk(db.session, u["operator"], "publish", ids).done) == len(ids)
+    # the admin (no employee record of their own) signs off every result of the period
+    assert len(wscore.bulk(db.session, u["admin"], "approve", ids).done) == len(ids)
+    assert len(wscore.bulk(db.session, u["admin"], "publish", ids).done) == len(ids)
     db.session.commit()
     db.session.refresh(r)
     return r
@@ -456,12 +457,13 @@ def test_objection_decision_by_rater_superior_is_final(demo, results_2025):
             match="Hanya atasan pejabat penilai")
     decider = _decider_user(demo, r)
     refused(wobj.decide, db.session, decider, o, accept=True, reason="", match="Alasan putusan")
-    refused(wobj.decide, db.session, decider, o, accept=True, reason="ok", match="predikat baru")
+    refused(wobj.decide, db.session, decider, o, accept=True, reason="ok", match="isi nilai baru")
     wobj.decide(db.session, decider, o, accept=True, reason="Bukti realisasi sah", new_predicate="Sangat Baik",
                 new_value="95.5")
     db.session.commit()
     db.session.refresh(r)
     assert (r.predicate, r.final_value) == ("Sangat Baik", Decimal("95.5"))
+    assert (o.old_predicate, o.old_value) == ("Baik", Decimal("80"))  # the decision keeps what it changed
     assert (o.status, o.decision_reason) == ("accepted", "Bukti realisasi sah")
     refused(wobj.decide, db.session, decider, o, accept=False, reason="berubah pikiran", match="final")
     entry = db.session.scalars(select(AuditLog).where(AuditLog.entity == "score_result",

@@ -187,7 +187,10 @@ def test_score_result_bulk_approve_and_publish(client, demo):
     login_as(client, demo["users"]["operator"])
     assert "Semua sesuai filter" in client.get("/admin/score_result/").get_data(as_text=True)
     client.post("/admin/score_result/bulk-all/", data={"op": "approve"})
-    assert f"{len(ids)} disetujui, 0 dilewati." in flashes(client)
+    # the operator is an employee too: their own result waits for someone else (separation of duties)
+    messages = flashes(client)
+    assert f"{len(ids) - 1} disetujui, 1 dilewati." in messages
+    assert any("pemisahan tugas" in m for m in messages)
     client.post("/admin/score_result/action/", data={"action": "publish", "rowid": [str(i) for i in ids[:3]],
                                                       "url": "/admin/score_result/"})
     db.session.expire_all()
@@ -203,15 +206,16 @@ def test_admin_edit_of_closed_period_plan_is_refused(client, demo):
     wperiod.close(db.session, demo["users"]["operator"], p, force=True, reason="uji")
     db.session.commit()
     plan = db.session.scalar(select(WorkPlan).where(WorkPlan.period_id == p.id).order_by(WorkPlan.id))
+    before = (plan.rater_superior_id, plan.version)
     login_as(client, demo["users"]["admin"])
-    html = client.get(f"/admin/work_plan/edit/?id={plan.id}").get_data(as_text=True)
-    version = re.search(r'name="row_version" type="hidden" value="(\d+)"', html).group(1)
+    rv = client.get(f"/admin/work_plan/edit/?id={plan.id}")
+    assert rv.status_code == 302 and "/details/" in rv.headers["Location"]  # nothing to change: the details
+    assert any("tidak dapat Anda ubah" in m for m in flashes(client))
     rv = client.post(f"/admin/work_plan/edit/?id={plan.id}", data={
-        "period": str(plan.period_id), "employee": str(plan.employee_id), "unit": str(plan.unit_id),
-        "feedback": "ubah setelah ditutup", "row_version": version, "hasil_rating": "", "perilaku_rating": ""})
-    assert "sudah ditutup" in rv.get_data(as_text=True) or any("sudah ditutup" in m for m in flashes(client))
+        "rater_superior": str(plan.rater_id), "policy_reason": "ubah setelah ditutup", "row_version": "1"})
+    assert rv.status_code == 302
     db.session.expire_all()
-    assert db.session.get(WorkPlan, plan.id).feedback != "ubah setelah ditutup"
+    assert (db.session.get(WorkPlan, plan.id).rater_superior_id, plan.version) == before
 
 
 # --- optimistic locking with two real connections -----------------------------------------------------
@@ -247,47 +251,53 @@ def test_two_sessions_second_save_conflicts(app, demo, other_engine):
     assert db.session.get(WorkPlan, plan_id).feedback == "dari A"
 
 
-def _edit_data(plan, **kw):
-    data = {"period": str(plan.period_id), "employee": str(plan.employee_id), "unit": str(plan.unit_id),
-            "rater": str(plan.rater_id or ""), "rater_superior": str(plan.rater_superior_id or ""),
-            "hasil_rating": "", "perilaku_rating": "", "innovation_note": "", "feedback": ""}
-    data.update(kw)
-    return data
+def _own_draft_target(demo):
+    from models import Target
+
+    plan = db.session.scalar(select(WorkPlan).where(WorkPlan.employee_id == demo["users"]["pegawai"].employee_id,
+                                                    WorkPlan.period_id == demo["periods"]["2026"].id))
+    assert plan.status == "draft"
+    if not plan.targets:
+        db.session.add(Target(work_plan_id=plan.id, seq=1, description="Laporan bulanan tersusun"))
+        db.session.commit()
+    return plan.targets[0]
 
 
-def test_admin_edit_form_conflict_message_and_nothing_lost(client, demo, other_engine):
-    plan_id = penilai_plans(demo)[0]
-    login_as(client, demo["users"]["operator"])
-    html = client.get(f"/admin/work_plan/edit/?id={plan_id}").get_data(as_text=True)
+def test_edit_form_conflict_message_and_nothing_lost(client, demo, other_engine):
+    """Targets carry a version like plans: a stale form never silently reverts another user's change."""
+    from models import Target
+
+    target = _own_draft_target(demo)
+    login_as(client, demo["users"]["pegawai"])
+    html = client.get(f"/admin/target/edit/?id={target.id}").get_data(as_text=True)
     version = re.search(r'name="row_version" type="hidden" value="(\d+)"', html).group(1)
-    # the other clerk saves first, on another connection
+    # an operator helping the employee saves first, on another connection
+    t = Target.__table__
     with other_engine.begin() as conn:
-        conn.execute(update(WorkPlan.__table__).where(WorkPlan.__table__.c.id == plan_id).values(
-            feedback="catatan rekan", version=WorkPlan.__table__.c.version + 1))
-    db.session.expire_all()
-    plan = db.session.get(WorkPlan, plan_id)
-    rv = client.post(f"/admin/work_plan/edit/?id={plan_id}",
-                     data=_edit_data(plan, feedback="catatan saya", row_version=version))
+        conn.execute(update(t).where(t.c.id == target.id).values(description="versi operator",
+                                                                  version=t.c.version + 1))
+    data = {"seq": str(target.seq), "description": "versi saya", "row_version": version}
+    rv = client.post(f"/admin/target/edit/?id={target.id}", data=data)
     body = rv.get_data(as_text=True)
     assert rv.status_code == 200  # the form is shown again, with the user's input
-    assert "Data telah diubah oleh pengguna lain" in body and "catatan saya" in body
+    assert "Data telah diubah oleh pengguna lain" in body and "versi saya" in body
     db.session.expire_all()
-    assert db.session.get(WorkPlan, plan_id).feedback == "catatan rekan"
+    assert db.session.get(Target, target.id).description == "versi operator"
     # saving again from the re-rendered form (now carrying the current version) is a deliberate overwrite
     new_version = re.search(r'name="row_version" type="hidden" value="(\d+)"', body).group(1)
     assert int(new_version) == int(version) + 1
-    rv = client.post(f"/admin/work_plan/edit/?id={plan_id}",
-                     data=_edit_data(plan, feedback="catatan saya", row_version=new_version))
+    rv = client.post(f"/admin/target/edit/?id={target.id}", data={**data, "row_version": new_version})
     assert rv.status_code == 302
     db.session.expire_all()
-    assert db.session.get(WorkPlan, plan_id).feedback == "catatan saya"
-    rows = db.session.scalars(select(AuditLog).where(AuditLog.entity == "work_plan",
-                                                     AuditLog.entity_id == str(plan_id))).all()
+    assert db.session.get(Target, target.id).description == "versi saya"
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.entity == "target",
+                                                     AuditLog.entity_id == str(target.id))).all()
     assert len(rows) == 1 and rows[0].action == "update"  # logged once, by the ORM trail
-    assert rows[0].changes["feedback"] == ["catatan rekan", "catatan saya"]
+    assert rows[0].changes["description"] == ["versi operator", "versi saya"]
+    assert rows[0].period_id == demo["periods"]["2026"].id and rows[0].subject_id == target.work_plan.employee_id
 
 
-def test_score_result_edit_conflict(client, demo, other_engine):
+def test_score_results_are_never_edited_as_records(client, demo):
     from decimal import Decimal
 
     from models import ScoreResult, ScoringScheme
@@ -298,16 +308,12 @@ def test_score_result_edit_conflict(client, demo, other_engine):
                     scheme_id=scheme.id, scheme_version=1, final_value=Decimal("80"), predicate="Baik")
     db.session.add(r)
     db.session.commit()
-    login_as(client, demo["users"]["admin"])
-    html = client.get(f"/admin/score_result/edit/?id={r.id}").get_data(as_text=True)
-    version = re.search(r'name="row_version" type="hidden" value="(\d+)"', html).group(1)
-    with other_engine.begin() as conn:
-        t = ScoreResult.__table__
-        conn.execute(update(t).where(t.c.id == r.id).values(predicate="Sangat Baik", version=t.c.version + 1))
-    rv = client.post(f"/admin/score_result/edit/?id={r.id}", data={"predicate": "Cukup", "row_version": version})
-    assert "Data telah diubah oleh pengguna lain" in rv.get_data(as_text=True)
+    for role in ("admin", "operator"):
+        login_as(client, demo["users"][role])
+        assert client.get(f"/admin/score_result/edit/?id={r.id}").status_code == 403
+        assert client.post(f"/admin/score_result/edit/?id={r.id}", data={"predicate": "Sangat Baik"}).status_code == 403
     db.session.expire_all()
-    assert db.session.get(ScoreResult, r.id).predicate == "Sangat Baik"
+    assert db.session.get(ScoreResult, r.id).predicate == "Baik"
 
 
 def test_pegawai_submits_own_plan_from_the_list_but_cannot_approve(client, demo):

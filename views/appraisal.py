@@ -5,7 +5,8 @@ from flask_admin import expose
 from flask_admin.actions import action
 from wtforms import SelectField
 
-from models import Indicator, Period, Target, WorkPlan
+from kinerja_admin.scoring.formulas import FORMULA_CHOICES
+from models import Employee, Indicator, Period, Target, WorkPlan
 from models.base import CATEGORIES, PERIOD_STATUSES, PLAN_STATUSES, RATER_ROLES, TARGET_ASPECTS, choices
 
 from .base import ReadOnlyModelView, SecuredModelView
@@ -58,6 +59,13 @@ class PeriodView(SecuredModelView):
                                         reason=reason)
                 elif op == "reopen":
                     period_flow.reopen(db.session, current_user, period, reason)
+                elif op == "change_scheme":
+                    n = period_flow.change_scheme(db.session, current_user, period,
+                                                  request.form.get("scheme_id", type=int), reason)
+                    db.session.commit()
+                    flash(f"Skema periode {period.code} diganti; {n} hasil terhitung dihapus, hitung ulang nilai.",
+                          "success")
+                    return redirect(self.get_url(".status_view", id=period.id))
                 else:
                     raise WorkflowError("Tindakan tidak dikenal.")
                 db.session.commit()
@@ -68,11 +76,14 @@ class PeriodView(SecuredModelView):
                 error = str(err)
         order = list(PERIOD_STATUSES)
         nxt = order[order.index(period.status) + 1] if period.status != "closed" else None
+        from models import ScoringScheme
+
         return self.render("admin/workflow/period_status.html", period=period, error=error,
                            next_status=nxt, statuses=PERIOD_STATUSES,
                            open_items=period_flow.unfinished_counts(db.session, period),
                            may_change=current_user.role in ("admin", "operator"),
-                           may_reopen=current_user.role == "admin")
+                           may_reopen=current_user.role == "admin",
+                           schemes=db.session.scalars(db.select(ScoringScheme).order_by(ScoringScheme.name)).all())
 
     @action("hitung_nilai", "Hitung nilai", "Hitung nilai seluruh pegawai pada periode terpilih?")
     def action_hitung_nilai(self, ids):
@@ -115,14 +126,18 @@ class WorkPlanView(PlanActionsMixin, OptimisticLockMixin, SecuredModelView):
                          "hasil_rating": _label(CATEGORIES, "hasil_rating"),
                          "perilaku_rating": _label(CATEGORIES, "perilaku_rating")}
     column_details_exclude_list = ["targets"]
-    form_columns = ["period", "employee", "rater", "rater_superior", "unit", "hasil_rating",
+    # what each role may change in each state is the record policy's (kinerja_admin.policy.rules):
+    # the form shows only those fields, the rest read-only above it
+    form_columns = ["period", "employee", "rater", "rater_superior", "unit", "position", "hasil_rating",
                     "perilaku_rating", "innovation", "innovation_note", "feedback"]
     form_overrides = {"hasil_rating": SelectField, "perilaku_rating": SelectField}
     form_args = {
         "hasil_rating": {"choices": [("", "-")] + choices(CATEGORIES), "label": "Rating hasil kerja"},
         "perilaku_rating": {"choices": [("", "-")] + choices(CATEGORIES), "label": "Rating perilaku"},
     }
-    form_ajax_refs = {"employee": EMPLOYEE_AJAX, "rater": EMPLOYEE_AJAX, "rater_superior": EMPLOYEE_AJAX}
+    form_ajax_refs = {"employee": EMPLOYEE_AJAX, "rater": EMPLOYEE_AJAX, "rater_superior": EMPLOYEE_AJAX,
+                      "position": {"fields": ("name",), "page_size": 15, "minimum_input_length": 2,
+                                   "placeholder": "Cari jabatan"}}
 
     def on_model_change(self, form, model, is_created):
         for attr in ("hasil_rating", "perilaku_rating"):
@@ -131,24 +146,49 @@ class WorkPlanView(PlanActionsMixin, OptimisticLockMixin, SecuredModelView):
         super().on_model_change(form, model, is_created)
 
 
-PLAN_AJAX = {"fields": ("id",), "page_size": 15, "minimum_input_length": 1, "placeholder": "Nomor SKP"}
+def _plan_label(p: WorkPlan) -> str:
+    return f"SKP {p.period.code} - {p.employee.name} ({PLAN_STATUSES.get(p.status, p.status)})"
 
 
-class TargetView(SecuredModelView):
+def _target_label(t: Target) -> str:
+    p = t.work_plan
+    return f"{p.period.code} · {p.employee.name} · {t.seq}. {t.description[:70]}"
+
+
+def _indicator_label(i: Indicator) -> str:
+    t = i.target
+    return f"{t.work_plan.period.code} · {t.work_plan.employee.name} · {t.seq}. {i.description[:60]}"
+
+
+_PLAN_JOINS = [(Employee, WorkPlan.employee_id == Employee.id), (Period, WorkPlan.period_id == Period.id)]
+# Parent pickers: searched by employee name/NIP, period code and text, inside the row scope, labelled
+# with the period and the employee (no capped <select>, no ambiguous texts).
+PLAN_AJAX = {"fields": (Employee.name, Employee.nip, Period.code), "joins": _PLAN_JOINS, "label": _plan_label,
+             "page_size": 20, "minimum_input_length": 2, "placeholder": "Cari nama/NIP pegawai atau periode"}
+TARGET_AJAX = {"fields": (Target.description, Employee.name, Employee.nip, Period.code),
+               "joins": [(WorkPlan, Target.work_plan_id == WorkPlan.id), *_PLAN_JOINS], "label": _target_label,
+               "page_size": 20, "minimum_input_length": 2, "placeholder": "Cari RHK, nama/NIP pegawai atau periode"}
+INDICATOR_AJAX = {"fields": (Indicator.description, Target.description, Employee.name, Employee.nip, Period.code),
+                  "joins": [(Target, Indicator.target_id == Target.id), (WorkPlan, Target.work_plan_id == WorkPlan.id),
+                            *_PLAN_JOINS],
+                  "label": _indicator_label, "page_size": 20, "minimum_input_length": 2,
+                  "placeholder": "Cari indikator, RHK, nama/NIP pegawai atau periode"}
+
+
+class TargetView(OptimisticLockMixin, SecuredModelView):
     audit_entity = "target"
     column_list = ["work_plan", "seq", "description"]
     column_default_sort = [("work_plan_id", True), ("seq", False)]
     column_searchable_list = ["description"]
     column_labels = {"work_plan": "SKP", "seq": "No.", "description": "Rencana hasil kerja (RHK)",
                      "parent_target_id": "RHK atasan yang diintervensi", "indicators": "Indikator",
-                     "created_at": "Dibuat", "updated_at": "Diubah"}
+                     "version": "Versi", "created_at": "Dibuat", "updated_at": "Diubah"}
     form_columns = ["work_plan", "seq", "description"]
     column_details_exclude_list = ["indicators"]
+    form_ajax_refs = {"work_plan": PLAN_AJAX}
 
-    scoped_selects = {"work_plan": WorkPlan}
 
-
-class IndicatorView(SecuredModelView):
+class IndicatorView(OptimisticLockMixin, SecuredModelView):
     audit_entity = "indicator"
     column_list = ["target", "aspect", "description", "target_value", "unit_label", "lower_is_better"]
     column_default_sort = ("id", True)
@@ -156,28 +196,34 @@ class IndicatorView(SecuredModelView):
     column_filters = ["aspect"]
     column_labels = {"target": "Sasaran (RHK)", "aspect": "Aspek", "description": "Indikator",
                      "target_value": "Target", "unit_label": "Satuan", "lower_is_better": "Makin kecil makin baik",
-                     "formula_code": "Rumus", "realisations": "Realisasi", "created_at": "Dibuat",
-                     "updated_at": "Diubah"}
-    column_formatters = {"aspect": _label(TARGET_ASPECTS, "aspect")}
+                     "formula_code": "Rumus", "realisations": "Realisasi", "version": "Versi",
+                     "created_at": "Dibuat", "updated_at": "Diubah"}
+    column_formatters = {"aspect": _label(TARGET_ASPECTS, "aspect"),
+                         "formula_code": _label(dict(FORMULA_CHOICES), "formula_code")}
     form_columns = ["target", "aspect", "description", "target_value", "unit_label", "lower_is_better",
                     "formula_code"]
-    form_overrides = {"aspect": SelectField}
-    form_args = {"aspect": {"choices": choices(TARGET_ASPECTS), "label": "Aspek"}}
+    # the formula is chosen from the built-in ones; the period's scheme must allow it (policy invariant)
+    form_overrides = {"aspect": SelectField, "formula_code": SelectField}
+    form_args = {"aspect": {"choices": choices(TARGET_ASPECTS), "label": "Aspek"},
+                 "formula_code": {"choices": [("", "Bawaan skema periode")] + list(FORMULA_CHOICES),
+                                  "label": "Rumus"}}
     column_details_exclude_list = ["realisations"]
+    form_ajax_refs = {"target": TARGET_AJAX}
 
-    scoped_selects = {"target": Target}
+    def on_model_change(self, form, model, is_created):
+        model.formula_code = model.formula_code or None  # blank: the scheme's default for the aspect
+        super().on_model_change(form, model, is_created)
 
 
-class RealisationView(SecuredModelView):
+class RealisationView(OptimisticLockMixin, SecuredModelView):
     audit_entity = "realisation"
     column_list = ["indicator", "value", "evidence_url", "evidence_note", "created_at"]
     column_default_sort = ("id", True)
     column_labels = {"indicator": "Indikator", "value": "Realisasi", "evidence_url": "Tautan bukti",
                      "evidence_note": "Catatan bukti", "feedback": "Umpan balik penilai",
-                     "recorded_by": "Dicatat oleh", "created_at": "Dicatat", "updated_at": "Diubah"}
+                     "recorded_by": "Dicatat oleh", "version": "Versi", "created_at": "Dicatat", "updated_at": "Diubah"}
     form_columns = ["indicator", "value", "evidence_url", "evidence_note", "feedback"]
-
-    scoped_selects = {"indicator": Indicator}
+    form_ajax_refs = {"indicator": INDICATOR_AJAX}
 
 
 class RaterAssignmentView(SecuredModelView):
@@ -257,13 +303,6 @@ class RaterAssignmentView(SecuredModelView):
             return False
         return True
 
-    def on_model_change(self, form, model, is_created):
-        from kinerja_admin.audit import record
-        from kinerja_admin.rating.assignment import _audit_changes
-
-        super().on_model_change(form, model, is_created)  # validate_model, flush, scope check
-        record("insert" if is_created else "update", "rater_assignment", model.id, changes=_audit_changes(model),
-               period_id=model.period_id)
 
 
 def _masked_rater(m):
@@ -291,8 +330,7 @@ class SpecialExpectationView(SecuredModelView):
     column_labels = {"work_plan": "SKP", "aspect": "Nilai perilaku", "text": "Ekspektasi khusus pimpinan",
                      "category_hint": "Kategori", "created_at": "Dibuat", "updated_at": "Diubah"}
     form_columns = ["work_plan", "aspect", "text"]
-
-    scoped_selects = {"work_plan": WorkPlan}
+    form_ajax_refs = {"work_plan": PLAN_AJAX}
 
 
 __all__ = ["Period"]

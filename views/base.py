@@ -16,9 +16,10 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import TextAreaField
 from wtforms.validators import ValidationError
 
-from kinerja_admin import permissions
+from kinerja_admin import permissions, policy
 from kinerja_admin.audit import record
 from kinerja_admin.formatting import angka, tanggal
 from kinerja_admin.scope import in_scope, scope_query
@@ -51,10 +52,25 @@ class AccessMixin:
 
 
 class ScopedAjaxLoader(QueryAjaxModelLoader):
-    """Autocomplete lookups obey the row scope of the related model."""
+    """Autocomplete lookups obey the row scope of the related model. Extra options: ``joins`` (tables
+    joined so that ``fields`` may search their columns, e.g. the employee's name for a plan) and
+    ``label`` (how a row is shown, e.g. with its period, so that equal texts can be told apart)."""
+
+    def __init__(self, name, session, model, **options):
+        self.joins = tuple(options.pop("joins", ()))
+        self.label = options.pop("label", None)
+        super().__init__(name, session, model, **options)
 
     def get_query(self):
-        return scope_query(super().get_query(), self.model, current_user)
+        query = super().get_query()
+        for target, onclause in self.joins:
+            query = query.join(target, onclause)
+        return scope_query(query, self.model, current_user)
+
+    def format(self, model):
+        if model is None or self.label is None:
+            return super().format(model)
+        return getattr(model, self.pk), self.label(model)
 
     def get_one(self, pk):
         pk_col = getattr(self.model, self.pk)
@@ -172,30 +188,111 @@ class SecuredModelView(AccessMixin, ModelView):
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
+        self._add_reason_field(form_class)
         for name in dir(form_class):
             field = getattr(form_class, name, None)
             if getattr(field, "field_class", None) is not None and "allow_blank" in getattr(field, "kwargs", {}):
                 field.kwargs.setdefault("blank_text", "— Pilih —")
         return form_class
 
-    # relationship <select>s limited to the user's row scope: {form field: related model}
-    scoped_selects: dict = {}
+    # --- the record policy decides which fields a form offers (kinerja_admin.policy) ------------
+    edit_template = "admin/policy_edit.html"
+    REASON_FIELD = "policy_reason"
+    FORM_HELPERS = ("csrf_token", "row_version", REASON_FIELD)
 
-    def _scope_selects(self, form):
-        for name, model in self.scoped_selects.items():
-            field = getattr(form, name, None)
-            if field is not None and hasattr(field, "query_factory"):
-                field.query_factory = (lambda m=model: scope_query(db.session.query(m), m, current_user)
-                                       .limit(500).all())
+    def _field_columns(self, name) -> set[str] | None:
+        """Model columns a form field writes (a relationship writes its foreign key columns)."""
+        mapper = self.model.__mapper__
+        if name in mapper.relationships:
+            return {c.key for c in mapper.relationships[name].local_columns}
+        if name in mapper.column_attrs:
+            return {name}
+        return None
+
+    def policy_columns(self, obj=None) -> set[str] | None:
+        """Columns the current user may set: on `obj` now, or on a new row (None: no record policy)."""
+        if obj is None:
+            return policy.creatable_columns(current_user, self.model)
+        return policy.editable_columns(db.session, current_user, obj)
+
+    def _apply_policy(self, form, obj=None):
+        """Remove the fields the user may not change: they are neither shown as inputs nor read from
+        the request, so a save never overwrites (or nulls) a value its editor cannot see or change."""
+        allowed = self.policy_columns(obj)
+        if allowed is None:
+            return form
+        readonly = []
+        for name in list(form._fields):
+            if name in self.FORM_HELPERS:
+                continue
+            columns = self._field_columns(name)
+            if columns is not None and not columns <= allowed:
+                if obj is not None:
+                    readonly.append((str(form._fields[name].label.text), self._readonly_value(obj, name)))
+                del form[name]
+        if self.REASON_FIELD in form._fields and not policy.needs_reason(self.model, allowed):
+            del form[self.REASON_FIELD]
+        self._template_args["policy_readonly"] = readonly
+        self._template_args["policy_nothing_editable"] = not any(
+            n not in self.FORM_HELPERS for n in form._fields)
         return form
+
+    def _readonly_value(self, obj, name) -> str:
+        formatter = (self.column_formatters or {}).get(name)
+        value = formatter(self, None, obj, name) if formatter else getattr(obj, name, None)
+        if value is None or value == "":
+            return "-"
+        if isinstance(value, bool):
+            return "Ya" if value else "Tidak"
+        if isinstance(value, Decimal):
+            return angka(value)
+        if isinstance(value, (dt.date, dt.datetime)):
+            return tanggal(value, with_time=isinstance(value, dt.datetime))
+        return str(value)
 
     def create_form(self, obj=None):
-        return self._scope_selects(super().create_form(obj))
+        return self._apply_policy(super().create_form(obj))
 
     def edit_form(self, obj=None):
-        form = self._scope_selects(super().edit_form(obj))
+        form = self._apply_policy(super().edit_form(obj), obj)
         form._obj = obj  # field validators need the record being edited (e.g. uniqueness)
         return form
+
+    def _add_reason_field(self, form_class):
+        pol = policy.BY_MODEL.get(self.model)
+        if pol is not None and policy.needs_reason(self.model, pol.fields):
+            setattr(form_class, self.REASON_FIELD, TextAreaField(
+                "Alasan perubahan", description="Wajib diisi bila pejabat penilai, atasan pejabat penilai, "
+                "unit kerja atau jabatan diubah; tercatat pada jejak audit."))
+
+    def update_model(self, form, model):
+        reason = form._fields.pop(self.REASON_FIELD, None)
+        if reason is not None and (reason.data or "").strip():
+            from kinerja_admin.workflow import trail
+
+            trail.note(model, action="update", reason=reason.data.strip())
+        try:
+            return super().update_model(form, model)
+        finally:
+            if reason is not None:
+                form._fields[self.REASON_FIELD] = reason
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        """A record the user may not change in its current state opens as its details, with why."""
+        rid = request.args.get("id")
+        if rid is not None and self.can_edit:
+            obj = self.get_one(rid)
+            allowed = self.policy_columns(obj)
+            if allowed is not None and not any(
+                    (self._field_columns(n) or set()) <= allowed for n in self._form_field_names()):
+                flash(f"{policy.BY_MODEL[self.model].label.capitalize()} ini tidak dapat Anda ubah pada status "
+                      "sekarang.", "warning")
+                return redirect(self.get_url(".details_view", id=rid, url=request.args.get("url")))
+        return super().edit_view()
+
+    def _form_field_names(self):
+        return [n for n in (self.form_columns or ()) if isinstance(n, str)]
 
     def scoped_ids_query(self, ids):
         """The user's rows among `ids` (what bulk actions act on)."""

@@ -7,14 +7,14 @@ from models.base import CATEGORIES, OBJECTION_STATUSES, SCORE_STATUSES
 
 from .base import ReadOnlyModelView, SecuredModelView
 from .excel import ScoreResultExportMixin
-from .workflow_actions import OptimisticLockMixin, ScoreActionsMixin
+from .workflow_actions import ScoreActionsMixin
 
 
 def _label(mapping, attr):
     return lambda v, c, m, n: mapping.get(getattr(m, attr), getattr(m, attr))
 
 
-class ScoreResultView(ScoreActionsMixin, OptimisticLockMixin, ScoreResultExportMixin, SecuredModelView):
+class ScoreResultView(ScoreActionsMixin, ScoreResultExportMixin, SecuredModelView):
     audit_entity = "score_result"
     column_list = ["period", "employee", "unit", "skp_value", "behaviour_value", "final_value",
                    "predicate", "status"]
@@ -37,7 +37,6 @@ class ScoreResultView(ScoreActionsMixin, OptimisticLockMixin, ScoreResultExportM
                          "hasil_category": _label(CATEGORIES, "hasil_category"),
                          "perilaku_category": _label(CATEGORIES, "perilaku_category")}
     column_details_exclude_list = ["details"]
-    form_columns = ["predicate"]
 
     @expose("/explain/")
     def explain_view(self):
@@ -100,6 +99,12 @@ class ObjectionView(ReadOnlyModelView):
             except WorkflowError as err:
                 db.session.rollback()
                 error = str(err)
+        from kinerja_admin.scoring.rules import final_scale, load_rules, predicate_labels
+
         may_decide = obj.status == "filed" and current_user.employee_id == obj.decider_id
+        scheme = obj.result.scheme
+        rules = load_rules(scheme)
+        scale = final_scale(rules, scheme.scale_max) if rules.kind == "numeric" else None
         return self.render("admin/workflow/objection_decide.html", objection=obj, error=error,
-                           may_decide=may_decide)
+                           may_decide=may_decide, predicates=predicate_labels(rules), scale=scale,
+                           numeric=rules.kind == "numeric")

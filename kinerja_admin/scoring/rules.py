@@ -104,3 +104,82 @@ def ref_category(rules: Rules, dimension: str, value: Optional[Decimal]) -> Opti
         if Decimal(value) >= lower:
             return cat
     return None
+
+
+# --- what an objection decision may give (the record policy's objection_decider invariant) -------
+
+def predicate_labels(rules: Rules) -> list[str]:
+    """The predicates a scheme defines: its bands (numeric) or its matrix cells, best first."""
+    if rules.kind == "matrix":
+        seen: list[str] = []
+        for h in ("diatas", "sesuai", "dibawah"):
+            for p in ("diatas", "sesuai", "dibawah"):
+                label = rules.matrix.get((h, p))
+                if label and label not in seen:
+                    seen.append(label)
+        return seen
+    out: list[str] = []
+    for b in rules.ordered_predicate_bands():
+        if b.label not in out:
+            out.append(b.label)
+    return out
+
+
+def final_scale(rules: Rules, scale_max) -> tuple[Decimal, Decimal]:
+    """The range of a numeric scheme's final value: from 0 to the largest of the behaviour scale's
+    maximum and the achievement bands' values."""
+    top = Decimal(scale_max)
+    for band in rules.bands:
+        for v in (band.value_from, band.value_to):
+            if v is not None and Decimal(v) > top:
+                top = Decimal(v)
+    return Decimal(0), top
+
+
+def _result_rules(session, result):
+    from models import ScoringScheme
+
+    scheme = session.get(ScoringScheme, result.scheme_id)
+    return scheme, load_rules(scheme)
+
+
+def _innovation(session, result) -> bool:
+    from sqlalchemy import select
+
+    from models import WorkPlan
+
+    return bool(result.work_plan_id and session.scalar(
+        select(WorkPlan.innovation).where(WorkPlan.id == result.work_plan_id)))
+
+
+def band_predicate(session, result, value) -> Optional[str]:
+    """The predicate a numeric scheme gives `value` for this result (its innovation flag counts)."""
+    _scheme, rules = _result_rules(session, result)
+    if rules.kind != "numeric" or value is None:
+        return None
+    return ref_predicate(rules, Decimal(value), _innovation(session, result))
+
+
+def decision_problem(session, result, value, predicate) -> Optional[str]:
+    """Why an accepted objection decision giving `value` / `predicate` to `result` is not valid under
+    the result's scheme, or None."""
+    scheme, rules = _result_rules(session, result)
+    labels = predicate_labels(rules)
+    if predicate is not None and predicate not in labels:
+        return f"Predikat '{predicate}' tidak dikenal skema {scheme.name}; pilih salah satu: {', '.join(labels)}."
+    if value is None:
+        if rules.kind == "numeric":
+            return "Skema ini menetapkan predikat dari nilai akhir: isi nilai baru."
+        return None if predicate is not None else "Isi predikat baru."
+    if rules.kind == "matrix":
+        return "Skema matriks tidak memiliki nilai akhir berupa angka; ubah predikatnya saja."
+    value = Decimal(value)
+    lo, hi = final_scale(rules, scheme.scale_max)
+    if result.final_value is not None and Decimal(result.final_value) > hi:
+        hi = Decimal(result.final_value)
+    if not value.is_finite() or value < lo or value > hi:
+        return f"Nilai baru harus antara {lo.normalize():f} dan {hi.normalize():f} (skala skema {scheme.name})."
+    expected = ref_predicate(rules, value, _innovation(session, result))
+    if predicate != expected:
+        return f"Menurut skema, nilai {value.normalize():f} berpredikat {expected or '-'}, bukan {predicate or '-'}."
+    return None

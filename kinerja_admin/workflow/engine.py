@@ -14,30 +14,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, inspect, update
 
+from kinerja_admin.policy.rules import WHO_TEXT, Transition
 from models.base import PERIOD_STATUSES, utcnow
 
 from . import trail
 from .base import NOT_FOUND, BulkResult, ConflictError, WorkflowError, clean_ids, require_actor
 
-
-@dataclass(frozen=True)
-class Op:
-    name: str
-    sources: tuple[str, ...]
-    target: str
-    verb: str  # past participle for the report: "disetujui"
-    who: tuple[str, ...]  # any of: staff, admin, employee, rater, rater_superior
-    periods: tuple[str, ...]  # period statuses in which the transition is allowed
-    needs_reason: bool = False
-    values: Callable = field(default=lambda now, actor, reason: {})
+# The transitions themselves (from, to, who, when) are data of the record policy:
+# kinerja_admin.policy.rules.PLAN_TRANSITIONS / SCORE_TRANSITIONS.
+Op = Transition
 
 
 def _labels(mapping, codes) -> str:
     return " / ".join(mapping.get(c, c) for c in codes)
+
+
+ROW_KEYS = {"subject": "employee_id", "rater": "rater_id", "rater_superior": "rater_superior_id"}
 
 
 def who_allowed(op: Op, actor, row: dict) -> bool:
@@ -48,19 +43,9 @@ def who_allowed(op: Op, actor, row: dict) -> bool:
             return True
         if w == "admin" and role == "admin":
             return True
-        if emp is not None and w in ("employee", "rater", "rater_superior"):
-            if row.get(f"{w}_id") == emp:
-                return True
+        if emp is not None and w in ROW_KEYS and row.get(ROW_KEYS[w]) == emp:
+            return True
     return False
-
-
-WHO_TEXT = {
-    "employee": "pegawai pemilik",
-    "rater": "pejabat penilai",
-    "rater_superior": "atasan pejabat penilai",
-    "staff": "operator/admin",
-    "admin": "admin",
-}
 
 
 def check_row(op: Op, actor, row: dict | None, status_labels: dict, reason: str | None,
@@ -76,6 +61,9 @@ def check_row(op: Op, actor, row: dict | None, status_labels: dict, reason: str 
     if row["period_status"] not in op.periods:
         return (f"periode {row['period_code']} berstatus {PERIOD_STATUSES.get(row['period_status'])}; "
                 f"hanya dapat dilakukan pada periode {_labels(PERIOD_STATUSES, op.periods)}")
+    if not op.self_allowed and getattr(actor, "employee_id", None) is not None \
+            and actor.employee_id == row.get("employee_id"):
+        return "tidak dapat dilakukan atas penilaian Anda sendiri (pemisahan tugas)"
     if not who_allowed(op, actor, row):
         return "hanya " + " atau ".join(WHO_TEXT[w] for w in op.who) + " yang dapat melakukannya"
     if extra is not None:
@@ -84,7 +72,8 @@ def check_row(op: Op, actor, row: dict | None, status_labels: dict, reason: str 
 
 
 def run(session, actor, *, model, op: Op, ids, reason: str | None, load_rows: Callable,
-        status_labels: dict, extra_check: Callable | None = None, now: dt.datetime | None = None) -> BulkResult:
+        status_labels: dict, values: Callable | None = None, extra_check: Callable | None = None,
+        now: dt.datetime | None = None) -> BulkResult:
     """Apply `op` to the rows `ids` (a list of ids or a SELECT of ids). See the module docstring."""
     require_actor(actor)
     if op.needs_reason:
@@ -117,7 +106,7 @@ def run(session, actor, *, model, op: Op, ids, reason: str | None, load_rows: Ca
     if not ok:
         return result
 
-    values = dict(op.values(now, actor, reason))
+    values = dict(values(now, actor, reason)) if values is not None else {}
     table = model.__table__
     stmt = (update(table)
             .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))

@@ -1,116 +1,34 @@
 """Model-layer guards, below every view, action, CLI command and import:
 
-* the closed-period lock: no insert/update/delete of a closed period's plans, targets, indicators,
-  realisations, rater assignments, behaviour ratings, score results and details, special
-  expectations and public feedback; a closed period itself only changes through `reopen_period`;
+* the closed-period lock: no insert/update/delete of a closed period's records (the period-bound
+  models of the record policy: kinerja_admin.policy.PERIOD_BOUND); a closed period itself only
+  changes through `reopen_period`;
+* the record policy (kinerja_admin.policy): invariants on every write, and who may set which field
+  in which state on every write made for a user (forms, actions, imports, scripts with an actor);
 * the audit log is append-only: an AuditLog row is never updated or deleted through the ORM.
 
-Both run in a `before_flush` listener on every SQLAlchemy Session (registered once by `install()`,
+All run in a `before_flush` listener on every SQLAlchemy Session (registered once by `install()`,
 called from `create_app`). Raising there aborts the flush: nothing of it reaches the database.
-Set-based writes that bypass the unit of work (Core UPDATE/INSERT) check the lock themselves with
-`assert_periods_open`, as the workflow bulk transitions do.
+Set-based writes that bypass the unit of work (Core UPDATE/INSERT) are the workflows' and the
+scoring engine's: they check the lock themselves with `assert_periods_open` and take their rules
+from the policy.
 """
 from __future__ import annotations
-
-from collections import defaultdict
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from models import (
-    AuditLog,
-    BehaviourRating,
-    Indicator,
-    Period,
-    PublicFeedback,
-    RaterAssignment,
-    Realisation,
-    ScoreDetail,
-    ScoreResult,
-    SpecialExpectation,
-    Target,
-    WorkPlan,
-)
+from models import AuditLog, Period
 
 from .base import PeriodLockedError, WorkflowError
 
 REOPEN_KEY = "kinerja.reopen_period_ids"
-
-# models that carry period_id themselves
-DIRECT = (WorkPlan, RaterAssignment, ScoreResult, PublicFeedback)
-# child model -> (foreign-key attribute, relationship attribute, parent model)
-PARENT = {
-    Target: ("work_plan_id", "work_plan", WorkPlan),
-    SpecialExpectation: ("work_plan_id", "work_plan", WorkPlan),
-    Indicator: ("target_id", "target", Target),
-    Realisation: ("indicator_id", "indicator", Indicator),
-    BehaviourRating: ("assignment_id", "assignment", RaterAssignment),
-    ScoreDetail: ("result_id", "result", ScoreResult),
-}
-GUARDED = DIRECT + tuple(PARENT)
 PERIOD_FREE_FIELDS = {"status", "version", "updated_at"}
 
 
 def locked_message(code: str | None) -> str:
     return (f"Periode {code or ''} sudah ditutup dan terkunci: data SKP, realisasi, penilaian dan hasilnya "
             "tidak dapat diubah. Hanya admin yang dapat membuka kembali periode dengan alasan.").replace("  ", " ")
-
-
-def _values(obj, attr) -> set:
-    """Current and committed values of a column attribute (both matter when a row moves)."""
-    state = inspect(obj)
-    hist = state.attrs[attr].history
-    vals = set(hist.added) | set(hist.unchanged) | set(hist.deleted)
-    if not vals and not state.transient and not state.pending:
-        vals = {getattr(obj, attr)}
-    return {v for v in vals if v is not None}
-
-
-def _period_id_queries():
-    return {
-        WorkPlan: lambda ids: select(WorkPlan.period_id).where(WorkPlan.id.in_(ids)),
-        RaterAssignment: lambda ids: select(RaterAssignment.period_id).where(RaterAssignment.id.in_(ids)),
-        ScoreResult: lambda ids: select(ScoreResult.period_id).where(ScoreResult.id.in_(ids)),
-        Target: lambda ids: select(WorkPlan.period_id).join(Target, Target.work_plan_id == WorkPlan.id)
-        .where(Target.id.in_(ids)),
-        Indicator: lambda ids: select(WorkPlan.period_id).join(Target, Target.work_plan_id == WorkPlan.id)
-        .join(Indicator, Indicator.target_id == Target.id).where(Indicator.id.in_(ids)),
-    }
-
-
-def collect_period_ids(session, objects) -> set[int]:
-    """Period ids the given guarded objects belong to (in memory first, then a few batch queries)."""
-    period_ids: set[int] = set()
-    pending: dict[type, set] = defaultdict(set)
-    seen: set[int] = set()
-
-    def visit(obj):
-        if id(obj) in seen:
-            return
-        seen.add(id(obj))
-        cls = type(obj)
-        if isinstance(obj, DIRECT):
-            period_ids.update(_values(obj, "period_id"))
-            parent = obj.__dict__.get("period")
-            if parent is not None and parent.id is not None:
-                period_ids.add(parent.id)
-            return
-        spec = PARENT.get(cls)
-        if spec is None:
-            return
-        fk, rel, parent_cls = spec
-        parent = obj.__dict__.get(rel)
-        if parent is not None:
-            visit(parent)
-        pending[parent_cls].update(_values(obj, fk))
-
-    for obj in objects:
-        visit(obj)
-    queries = _period_id_queries()
-    for cls, ids in pending.items():
-        if ids:
-            period_ids.update(v for v in session.execute(queries[cls](sorted(ids))).scalars() if v is not None)
-    return period_ids
 
 
 def closed_periods(session, period_ids) -> dict[int, str]:
@@ -153,24 +71,39 @@ def _check_period_rows(session, objs) -> None:
             raise PeriodLockedError(locked_message(obj.code))
 
 
+def _period_ids(objs, ctxs) -> set[int]:
+    """The periods the written rows belong to, as stored and, where a row moves, as written."""
+    out = set()
+    for obj in objs:
+        ctx = ctxs.get(id(obj))
+        if ctx is not None and ctx.period_id is not None:
+            out.add(ctx.period_id)
+        pid = obj.__dict__.get("period_id")
+        if pid is not None:
+            out.add(pid)
+    return out
+
+
 def _before_flush(session, flush_context, instances) -> None:
-    touched = []
+    from kinerja_admin.policy import PERIOD_BOUND, check_flush, flush_contexts
+    from kinerja_admin.policy.check import CONTEXT_KEY
+
     # session.new/dirty/deleted build a fresh set on every access: read them once (a large flush
     # would otherwise be quadratic).
     new, dirty, deleted = set(session.new), set(session.dirty), set(session.deleted)
     for obj in new | dirty | deleted:
-        if isinstance(obj, AuditLog):
-            if obj in deleted or (obj not in new and session.is_modified(obj)):
-                raise WorkflowError("Jejak audit hanya dapat ditambah; tidak dapat diubah atau dihapus.")
-            continue
-        if obj in dirty and obj not in deleted and not session.is_modified(obj, include_collections=False):
-            continue
-        if isinstance(obj, GUARDED):
-            touched.append(obj)
-        elif isinstance(obj, Period):
+        if isinstance(obj, AuditLog) and (obj in deleted or (obj not in new and session.is_modified(obj))):
+            raise WorkflowError("Jejak audit hanya dapat ditambah; tidak dapat diubah atau dihapus.")
+    dirty = {o for o in dirty if o not in deleted and session.is_modified(o, include_collections=False)}
+    for obj in dirty:
+        if isinstance(obj, Period):
             _check_period_rows(session, [obj])
-    if touched:
-        assert_periods_open(session, collect_period_ids(session, touched))
+    ctxs = flush_contexts(session, new, dirty, deleted)
+    session.info[CONTEXT_KEY] = ctxs
+    bound = [o for o in new | dirty | deleted if isinstance(o, PERIOD_BOUND)]
+    if bound:
+        assert_periods_open(session, _period_ids(bound, ctxs))
+    check_flush(session, new, dirty, deleted, ctxs)
 
 
 def _after_commit_or_rollback(session, *args) -> None:

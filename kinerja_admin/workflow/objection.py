@@ -1,7 +1,9 @@
 """Objections (keberatan): the employee files one per published result within the window
 (setting ``objection.window_days``, default 14, counted from ``published_at``); the rater's
-superior (WorkPlan.rater_superior_id) decides: accept with a new predicate and/or score, or
-reject; always with a reason. The decision is final and visible to the employee."""
+superior (WorkPlan.rater_superior_id) decides: accept with a new value and/or predicate that the
+result's scheme allows, or reject; always with a reason. The decision is final, keeps the old and
+new values, and is visible to the employee. Separation of duties (kinerja_admin.policy): the decider
+is neither the employee nor the rater whose judgement is contested."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +11,9 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
+from kinerja_admin import policy
+from kinerja_admin.policy.rules import OBJECTION_PERIODS
+from kinerja_admin.scoring.rules import band_predicate, decision_problem
 from kinerja_admin.settings import get_setting
 from models import Objection, Period, WorkPlan
 from models.base import utcnow
@@ -32,11 +37,19 @@ def _period(session, result) -> Period:
     return session.get(Period, result.period_id)
 
 
-def _decider_id(session, result):
-    if result.work_plan_id is not None:
-        return session.scalar(select(WorkPlan.rater_superior_id).where(WorkPlan.id == result.work_plan_id))
-    return session.scalar(select(WorkPlan.rater_superior_id).where(
-        WorkPlan.period_id == result.period_id, WorkPlan.employee_id == result.employee_id))
+def _plan_people(session, result):
+    """(rater, rater's superior) of the result's plan."""
+    cond = (WorkPlan.id == result.work_plan_id) if result.work_plan_id is not None else \
+        ((WorkPlan.period_id == result.period_id) & (WorkPlan.employee_id == result.employee_id))
+    row = session.execute(select(WorkPlan.rater_id, WorkPlan.rater_superior_id).where(cond)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _check_period(period) -> None:
+    if period.status == "closed":
+        raise WorkflowError(locked_message(period.code))
+    if period.status not in OBJECTION_PERIODS:
+        raise WorkflowError(f"Keberatan tidak dapat diproses pada periode {period.code} yang belum berjalan.")
 
 
 def file(session, actor, result, reasons: str, now: dt.datetime | None = None) -> Objection:
@@ -46,9 +59,7 @@ def file(session, actor, result, reasons: str, now: dt.datetime | None = None) -
     reasons = require_reason(reasons, "Alasan keberatan")
     if getattr(actor, "employee_id", None) is None or actor.employee_id != result.employee_id:
         raise WorkflowError("Keberatan hanya dapat diajukan oleh pegawai yang bersangkutan.")
-    period = _period(session, result)
-    if period.status == "closed":
-        raise WorkflowError(locked_message(period.code))
+    _check_period(_period(session, result))
     if result.status != "published" or result.published_at is None:
         raise WorkflowError("Keberatan hanya dapat diajukan atas hasil penilaian yang sudah diumumkan.")
     end = deadline(session, result)
@@ -57,14 +68,18 @@ def file(session, actor, result, reasons: str, now: dt.datetime | None = None) -
                             f"sampai {end:%d-%m-%Y %H:%M}) sudah lewat.")
     if session.scalar(select(Objection.id).where(Objection.result_id == result.id)) is not None:
         raise WorkflowError("Keberatan atas hasil penilaian ini sudah pernah diajukan (hanya satu kali).")
-    decider = _decider_id(session, result)
+    rater, decider = _plan_people(session, result)
     if decider is None:
         raise WorkflowError("Atasan pejabat penilai belum ditetapkan pada SKP; hubungi operator BKPSDM.")
+    if decider in (result.employee_id, rater):
+        raise WorkflowError("Atasan pejabat penilai pada SKP ini adalah Anda sendiri atau pejabat penilai Anda, "
+                            "sehingga tidak dapat memutus keberatan; hubungi operator BKPSDM.")
     obj = Objection(result_id=result.id, employee_id=result.employee_id, decider_id=decider, reasons=reasons,
                     status="filed", filed_at=now)
     trail.note(obj, action="insert", reason=reasons, actor=actor)
-    session.add(obj)
-    session.flush()
+    with policy.system(session):
+        session.add(obj)
+        session.flush()
     return obj
 
 
@@ -79,32 +94,41 @@ def decide(session, actor, objection, *, accept: bool, reason: str, new_predicat
     if getattr(actor, "employee_id", None) is None or actor.employee_id != objection.decider_id:
         raise WorkflowError("Hanya atasan pejabat penilai yang dapat memutus keberatan ini.")
     result = objection.result
-    period = _period(session, result)
-    if period.status == "closed":
-        raise WorkflowError(locked_message(period.code))
+    _check_period(_period(session, result))
+    rater, _decider = _plan_people(session, result)
+    if actor.employee_id in (objection.employee_id, rater):
+        raise WorkflowError("Keberatan tidak dapat diputus oleh pegawai yang bersangkutan atau oleh pejabat "
+                            "penilai yang penilaiannya dipersoalkan.")
     value = None
+    predicate = None
     if accept:
-        new_predicate = (new_predicate or "").strip() or None
+        predicate = (new_predicate or "").strip() or None
         if new_value not in (None, ""):
             try:
-                value = Decimal(str(new_value))
+                value = Decimal(str(new_value).strip().replace(",", "."))
             except InvalidOperation:
                 raise WorkflowError("Nilai baru harus berupa angka.") from None
-            if value < 0:
-                raise WorkflowError("Nilai baru tidak boleh negatif.")
-        if new_predicate is None and value is None:
-            raise WorkflowError("Keberatan diterima: isi predikat baru dan/atau nilai baru.")
-        if new_predicate is not None:
-            result.predicate = new_predicate
-        if value is not None:
-            result.final_value = value
-        trail.note(result, action="objection", reason=reason, actor=actor)
-    objection.status = "accepted" if accept else "rejected"
-    objection.decision_reason = reason
-    objection.new_predicate = new_predicate if accept else None
-    objection.new_value = value
-    objection.decided_at = now
-    objection.decided_by_id = actor.id
-    trail.note(objection, action="transition", reason=reason, actor=actor)
-    session.flush()
+            if not value.is_finite():
+                raise WorkflowError("Nilai baru harus berupa angka.")
+            if predicate is None:
+                predicate = band_predicate(session, result, value)
+        problem = decision_problem(session, result, value, predicate)
+        if problem:
+            raise WorkflowError(problem)
+    with policy.system(session):
+        if accept:
+            objection.old_predicate = result.predicate
+            objection.old_value = result.final_value
+            result.predicate = predicate
+            if value is not None:
+                result.final_value = value
+            trail.note(result, action="objection", reason=reason, actor=actor)
+        objection.status = "accepted" if accept else "rejected"
+        objection.decision_reason = reason
+        objection.new_predicate = predicate
+        objection.new_value = value
+        objection.decided_at = now
+        objection.decided_by_id = actor.id
+        trail.note(objection, action="transition", reason=reason, actor=actor)
+        session.flush()
     return objection

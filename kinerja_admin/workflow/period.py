@@ -6,10 +6,11 @@ the rater's superior taken from the supervisor hierarchy unless overridden per e
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from kinerja_admin import policy
 from kinerja_admin.orgtree import unit_subtree
-from models import Employee, Objection, ScoreResult, Unit, WorkPlan
+from models import Employee, Objection, ScoreDetail, ScoreResult, ScoringScheme, Unit, WorkPlan
 from models.base import PERIOD_STATUSES
 
 from . import trail
@@ -31,9 +32,10 @@ def _require_staff(actor) -> None:
 
 
 def _set_status(session, actor, period, new_status: str, reason: str | None = None) -> None:
-    period.status = new_status
-    trail.note(period, action="transition", reason=reason, actor=actor)
-    session.flush()
+    with policy.system(session):
+        period.status = new_status
+        trail.note(period, action="transition", reason=reason, actor=actor)
+        session.flush()
 
 
 def unit_subtree_ids(session, unit_id: int) -> list[int]:
@@ -142,3 +144,32 @@ def reopen(session, actor, period, reason: str | None) -> None:
         raise WorkflowError(f"Periode {period.code} tidak dalam status Ditutup.")
     session.info.setdefault(REOPEN_KEY, set()).add(period.id)
     _set_status(session, actor, period, "assessing", reason=reason)
+
+
+def change_scheme(session, actor, period, scheme_id: int, reason: str | None) -> int:
+    """"Ganti skema": give a period another scoring scheme after results were computed. Refused once a
+    result is approved or published; the computed results (made under the old scheme) are deleted, so
+    that every result of the period names the scheme it was computed with. Returns the number deleted."""
+    _require_staff(actor)
+    reason = require_reason(reason, "Alasan ganti skema")
+    if period.status == "closed":
+        raise WorkflowError(f"Periode {period.code} sudah ditutup dan terkunci.")
+    scheme = session.get(ScoringScheme, scheme_id)
+    if scheme is None:
+        raise WorkflowError("Skema penilaian tidak ditemukan.")
+    if scheme.id == period.scheme_id:
+        raise WorkflowError(f"Periode {period.code} sudah memakai skema {scheme.name}.")
+    signed = session.scalar(select(func.count()).select_from(ScoreResult).where(
+        ScoreResult.period_id == period.id, ScoreResult.status != "computed")) or 0
+    if signed:
+        raise WorkflowError(f"Skema periode {period.code} tidak dapat diganti: {signed} hasil penilaian sudah "
+                            "disetujui atau diumumkan.")
+    computed = select(ScoreResult.id).where(ScoreResult.period_id == period.id)
+    session.execute(delete(ScoreDetail).where(ScoreDetail.result_id.in_(computed)))
+    deleted = session.execute(delete(ScoreResult).where(ScoreResult.period_id == period.id)).rowcount or 0
+    with policy.system(session):
+        period.scheme_id = scheme.id
+        trail.note(period, action="update", reason=f"Ganti skema ({deleted} hasil terhitung dihapus): {reason}",
+                   actor=actor)
+        session.flush()
+    return deleted

@@ -1,7 +1,7 @@
 """Work plan (SKP) state machine:
 
     draft -> submitted -> approved | returned (with reason) ; returned -> submitted
-    approved -> realised -> assessed -> final
+    approved -> realised -> assessed -> final ; approved | realised -> draft (revision, with reason)
 
 Who: the employee (or an operator/admin on their behalf) submits and realises; the plan's rater
 (pejabat penilai) or an operator/admin approves, returns and assesses; the rater, the rater's
@@ -13,31 +13,21 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from kinerja_admin.policy.rules import PLAN_TRANSITIONS
 from models import Employee, Period, Target, WorkPlan
 from models.base import PLAN_STATUSES
 
 from . import engine
 from .base import BulkResult, scope_flag
 
-OPS = {
-    "submit": engine.Op("submit", ("draft", "returned"), "submitted", "diajukan", ("employee", "staff"),
-                        ("planning", "running"),
-                        values=lambda now, actor, reason: {"submitted_at": now, "return_reason": None}),
-    "approve": engine.Op("approve", ("submitted",), "approved", "disetujui", ("rater", "staff"),
-                         ("planning", "running"),
-                         values=lambda now, actor, reason: {"approved_at": now, "approved_by_id": actor.id}),
-    "return": engine.Op("return", ("submitted",), "returned", "dikembalikan", ("rater", "staff"),
-                        ("planning", "running"), needs_reason=True,
-                        values=lambda now, actor, reason: {"return_reason": reason}),
-    "realise": engine.Op("realise", ("approved",), "realised", "direalisasikan", ("employee", "rater", "staff"),
-                         ("running", "assessing")),
-    "assess": engine.Op("assess", ("realised",), "assessed", "dinilai", ("rater", "staff"),
-                        ("running", "assessing")),
-    "finalise": engine.Op("finalise", ("assessed",), "final", "difinalkan",
-                          ("rater", "rater_superior", "staff"), ("assessing",)),
+OPS = PLAN_TRANSITIONS  # who may move a plan from where to where, when: kinerja_admin.policy.rules
+# what each transition stamps on the plan besides its status
+VALUES = {
+    "submit": lambda now, actor, reason: {"submitted_at": now, "return_reason": None},
+    "approve": lambda now, actor, reason: {"approved_at": now, "approved_by_id": actor.id},
+    "return": lambda now, actor, reason: {"return_reason": reason},
+    "revise": lambda now, actor, reason: {"return_reason": reason, "approved_at": None, "approved_by_id": None},
 }
-INFINITIVE = {"submit": "diajukan", "approve": "disetujui", "return": "dikembalikan", "realise": "direalisasikan",
-              "assess": "dinilai", "finalise": "difinalkan"}
 BEFORE_FIELDS = ("submitted_at", "approved_at", "approved_by_id", "return_reason")
 
 
@@ -75,12 +65,12 @@ def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> B
     if op not in OPS:
         raise KeyError(op)
     return engine.run(session, actor, model=WorkPlan, op=OPS[op], ids=ids, reason=reason, load_rows=_load_rows,
-                      status_labels=PLAN_STATUSES, extra_check=_extra_check, now=now)
+                      status_labels=PLAN_STATUSES, values=VALUES.get(op), extra_check=_extra_check, now=now)
 
 
 def _one(session, actor, op, plan, reason=None, now=None) -> BulkResult:
     result = bulk(session, actor, op, [plan.id], reason=reason, now=now)
-    engine.single(result, INFINITIVE[op], "SKP")
+    engine.single(result, OPS[op].verb, "SKP")
     return result
 
 
@@ -94,6 +84,11 @@ def approve(session, actor, plan, now=None):
 
 def return_plan(session, actor, plan, reason, now=None):
     return _one(session, actor, "return", plan, reason=reason, now=now)
+
+
+def revise(session, actor, plan, reason, now=None):
+    """Perubahan SKP: the rater reopens an approved plan for changes (back to draft), with a reason."""
+    return _one(session, actor, "revise", plan, reason=reason, now=now)
 
 
 def realise(session, actor, plan, now=None):

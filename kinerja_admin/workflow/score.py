@@ -8,21 +8,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from kinerja_admin.policy.rules import SCORE_TRANSITIONS
 from models import Employee, Period, ScoreResult, WorkPlan
 from models.base import SCORE_STATUSES
 
 from . import engine
 from .base import BulkResult, scope_flag
 
-OPS = {
-    "approve": engine.Op("approve", ("computed",), "approved", "disetujui", ("rater_superior", "staff"),
-                         ("running", "assessing"),
-                         values=lambda now, actor, reason: {"approved_at": now, "approved_by_id": actor.id}),
-    "publish": engine.Op("publish", ("approved",), "published", "diumumkan", ("staff",),
-                         ("running", "assessing"),
-                         values=lambda now, actor, reason: {"published_at": now}),
+OPS = SCORE_TRANSITIONS  # kinerja_admin.policy.rules
+VALUES = {
+    "approve": lambda now, actor, reason: {"approved_at": now, "approved_by_id": actor.id},
+    "publish": lambda now, actor, reason: {"published_at": now},
 }
-INFINITIVE = {"approve": "disetujui", "publish": "diumumkan"}
 
 
 def _load_rows(session, actor, ids):
@@ -63,7 +60,8 @@ def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> B
     if op not in OPS:
         raise KeyError(op)
     result = engine.run(session, actor, model=ScoreResult, op=OPS[op], ids=ids, reason=reason,
-                        load_rows=_load_rows, status_labels=SCORE_STATUSES, extra_check=_extra_check, now=now)
+                        load_rows=_load_rows, status_labels=SCORE_STATUSES, values=VALUES.get(op),
+                        extra_check=_extra_check, now=now)
     if op == "approve" and result.done:
         # What the superior signs off is frozen: the per-aspect behaviour figures are stored now
         # (the scoring engine keeps only the per-role averages of results still 'computed').
@@ -75,11 +73,11 @@ def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> B
 
 def approve(session, actor, result, now=None):
     r = bulk(session, actor, "approve", [result.id], now=now)
-    engine.single(r, INFINITIVE["approve"], "Hasil penilaian")
+    engine.single(r, OPS["approve"].verb, "Hasil penilaian")
     return r
 
 
 def publish(session, actor, result, now=None):
     r = bulk(session, actor, "publish", [result.id], now=now)
-    engine.single(r, INFINITIVE["publish"], "Hasil penilaian")
+    engine.single(r, OPS["publish"].verb, "Hasil penilaian")
     return r

@@ -15,34 +15,24 @@ from flask import has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from models import (
-    AuditLog,
-    BehaviourRating,
-    Indicator,
-    Objection,
-    Period,
-    PublicFeedback,
-    RaterAssignment,
-    Realisation,
-    ScoreDetail,
-    ScoreResult,
-    SpecialExpectation,
-    Target,
-    WorkPlan,
-)
+from models import AuditLog, BehaviourRating, RaterAssignment
 from models.base import utcnow
 
 ACTOR_KEY = "kinerja.actor"
 NOTE_ATTR = "_kinerja_audit_note"
-AUDITED = (Period, WorkPlan, Target, Indicator, Realisation, RaterAssignment, BehaviourRating,
-           SpecialExpectation, ScoreResult, ScoreDetail, Objection)
-# Citizen feedback is anonymous input: its insert is the record itself; moderation is audited.
-AUDITED_NO_INSERT = (PublicFeedback,)
 SKIP_FIELDS = {"created_at", "updated_at", "version", "password_hash", "session_token"}
 
 
+def _lists():
+    """Audited models, from the record policy (one list for the lock, the trail and the scope)."""
+    from kinerja_admin.policy import AUDITED, AUDITED_CHANGES_ONLY
+
+    return AUDITED, AUDITED_CHANGES_ONLY
+
+
 def is_audited(cls) -> bool:
-    return issubclass(cls, AUDITED + AUDITED_NO_INSERT)
+    audited, changes_only = _lists()
+    return issubclass(cls, audited + changes_only)
 
 
 def jsonable(v):
@@ -80,7 +70,7 @@ def resolve_actor(session, actor=None):
 
 
 def audit_row(session, *, action, entity, entity_id, changes=None, reason=None, period_id=None, actor=None,
-              at=None) -> dict:
+              at=None, subject_id=None) -> dict:
     actor = resolve_actor(session, actor)
     return {
         "at": at or utcnow(),
@@ -90,6 +80,7 @@ def audit_row(session, *, action, entity, entity_id, changes=None, reason=None, 
         "entity": entity,
         "entity_id": None if entity_id is None else str(entity_id),
         "period_id": period_id,
+        "subject_id": subject_id,
         "changes": changes,
         "reason": reason,
     }
@@ -99,19 +90,6 @@ def insert_rows(session, rows: list[dict]) -> None:
     """Insert audit rows with ONE executemany statement in the session's transaction."""
     if rows:
         session.connection().execute(AuditLog.__table__.insert(), rows)
-
-
-def _period_id(obj):
-    if isinstance(obj, Period):
-        return obj.id
-    pid = obj.__dict__.get("period_id")
-    if pid is not None:
-        return pid
-    for rel in ("work_plan", "result", "assignment", "target", "indicator"):
-        parent = obj.__dict__.get(rel)
-        if parent is not None:
-            return _period_id(parent)
-    return None
 
 
 def _snapshot(obj) -> dict:
@@ -148,31 +126,34 @@ def _pk(obj):
     return getattr(obj, "id", None)
 
 
-ANONYMOUS_ROLES = {"rekan", "bawahan"}
 HIDDEN = "(dirahasiakan)"
 
 
-def _anonymous(obj) -> bool:
-    """Peer and subordinate ratings are anonymous: their audit rows name neither rater nor author."""
+def _anonymous(obj, ctx) -> bool:
+    """Peer and subordinate ratings are anonymous (the policy's masked roles): their audit rows name
+    neither rater nor author."""
+    from kinerja_admin.policy import BY_MODEL
+
     if isinstance(obj, RaterAssignment):
-        return obj.role in ANONYMOUS_ROLES
+        return obj.role in BY_MODEL[RaterAssignment].masked_roles
     if isinstance(obj, BehaviourRating):
-        assignment = obj.__dict__.get("assignment")
-        if assignment is None and obj.assignment_id is not None:
-            assignment = inspect(obj).session.get(RaterAssignment, obj.assignment_id)
-        return assignment is not None and assignment.role in ANONYMOUS_ROLES
+        return ctx is not None and ctx.assignment_role in BY_MODEL[RaterAssignment].masked_roles
     return False
 
 
 def _after_flush(session, flush_context) -> None:
+    from kinerja_admin.policy.check import CONTEXT_KEY
+
+    audited, changes_only = _lists()
+    ctxs = session.info.pop(CONTEXT_KEY, None) or {}
     rows = []
     now = utcnow()
     deleted = set(session.deleted)
     for kind, objs in (("insert", set(session.new)), ("update", set(session.dirty)), ("delete", deleted)):
         for obj in objs:
-            if not isinstance(obj, AUDITED + AUDITED_NO_INSERT):
+            if not isinstance(obj, audited + changes_only):
                 continue
-            if kind == "insert" and isinstance(obj, AUDITED_NO_INSERT):
+            if kind == "insert" and isinstance(obj, changes_only):
                 continue
             if kind == "update":
                 if obj in deleted:
@@ -184,10 +165,13 @@ def _after_flush(session, flush_context) -> None:
                 changes = _snapshot(obj)
             info = obj.__dict__.pop(NOTE_ATTR, None) or {}
             action = info.get("action") if kind == "update" and info.get("action") else kind
+            ctx = ctxs.get(id(obj))
             row = audit_row(session, action=action, entity=type(obj).__tablename__, entity_id=_pk(obj),
-                            changes=changes, reason=info.get("reason"), period_id=_period_id(obj),
+                            changes=changes, reason=info.get("reason"),
+                            period_id=ctx.period_id if ctx is not None else obj.__dict__.get("period_id"),
+                            subject_id=ctx.subject_id if ctx is not None else None,
                             actor=info.get("actor"), at=now)
-            if _anonymous(obj):
+            if _anonymous(obj, ctx):
                 if "rater_id" in changes:
                     changes["rater_id"] = HIDDEN
                 if isinstance(obj, BehaviourRating):
