@@ -18,7 +18,8 @@ def _actor(user=None):
 
 
 def record(action: str, entity: str, entity_id: Any = None, *, changes: dict | None = None,
-           reason: str | None = None, user=None, period_id: int | None = None, session=None) -> AuditLog:
+           reason: str | None = None, user=None, period_id: int | None = None, subject_id: int | None = None,
+           session=None) -> AuditLog:
     actor = _actor(user)
     row = AuditLog(
         action=action,
@@ -27,6 +28,7 @@ def record(action: str, entity: str, entity_id: Any = None, *, changes: dict | N
         changes=changes,
         reason=reason,
         period_id=period_id,
+        subject_id=subject_id,
         user_id=getattr(actor, "id", None),
         username=getattr(actor, "username", None) or "sistem",
     )

@@ -30,8 +30,9 @@ ACCESS: dict[str, dict[str, str]] = {
     "work_plan": {"admin": "rcudxa", "operator": "rcuxa", "inspektur": "rx", "penilai": "rua", "pegawai": "ra"},
     "target": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "rcud", "pegawai": "rcud"},
     "indicator": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "rcud", "pegawai": "rcud"},
-    # realisation and evidence are the employee's own; the rater adds feedback
-    "realisation": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "rcud", "pegawai": "rcud"},
+    # realisation and evidence are the employee's own, the rater adds feedback (a clerk with an SKP of
+    # their own records theirs too): the policy refuses anything else
+    "realisation": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "rcud", "pegawai": "rcud"},
     # operators add/remove assignments but never edit one (rater identities of peers and
     # subordinates are masked for everyone but admin, see views.appraisal.RaterAssignmentView)
     "rater_assignment": {"admin": "rcud", "operator": "rcd", "inspektur": "r", "penilai": "r", "pegawai": "r"},
@@ -39,8 +40,8 @@ ACCESS: dict[str, dict[str, str]] = {
     "my_ratings": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
     "rating_completeness": {"admin": "ra", "operator": "ra", "inspektur": "r"},
     "behaviour_rating": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
-    # ekspektasi khusus pimpinan: the rater's
-    "special_expectation": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "rcud", "pegawai": "r"},
+    # ekspektasi khusus pimpinan: the rater's (the policy refuses anyone else)
+    "special_expectation": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "rcud", "pegawai": "r"},
     # scoring rules
     "scoring_scheme": _RULES,
     "unit_rating": _RULES,

@@ -128,11 +128,10 @@ def test_penilai_export_holds_only_their_scope(app, scored, tmp_path):
     assert {r["NIP"] for r in rows} == nips
     _, audit = _table(_read(out)["Jejak Audit"])
     result_ids = {str(i) for i in db.session.scalars(scope_query(select(ScoreResult.id), ScoreResult, penilai))}
-    logs = db.session.execute(select(AuditLog.entity, AuditLog.entity_id).where(AuditLog.period_id == period.id)).all()
-    plan_ids = {str(i) for i in db.session.scalars(scope_query(select(ScoreResult.work_plan_id), ScoreResult, penilai))}
-    expected = [1 for e, i in logs if e == "period" or (e == "score_result" and i in result_ids)
-                or (e == "work_plan" and i in plan_ids)]
-    assert len(rows) + 1 <= len(audit) == len(expected) < len(logs)  # their transitions (+ the period row)
+    logs = db.session.execute(select(AuditLog.entity, AuditLog.subject_id).where(AuditLog.period_id == period.id)).all()
+    # the trail of every record of the exported employees (whatever the entity) and of the period itself
+    expected = [1 for e, subject in logs if e == "period" or subject in allowed]
+    assert len(rows) + 1 <= len(audit) == len(expected) < len(logs)
     assert {a["ID"] for a in audit if a["Entitas"] == "score_result"} <= result_ids
 
 

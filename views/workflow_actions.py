@@ -154,12 +154,14 @@ class PlanActionsMixin(BulkWorkflowMixin):
         "submit": ("Ajukan", "Ajukan SKP terpilih?", False),
         "approve": ("Setujui", "Setujui SKP terpilih?", False),
         "return": ("Kembalikan", None, True),
+        "revise": ("Buka perubahan SKP", None, True),
         "finalise": ("Kunci (final)", "Kunci (finalkan) SKP terpilih?", False),
     }
     op_roles = {
         "submit": {"pegawai", "penilai", "operator", "admin"},  # a penilai has a plan of their own too
         "approve": {"penilai", "operator", "admin"},
         "return": {"penilai", "operator", "admin"},
+        "revise": {"penilai", "operator"},  # the plan's own rater (policy: PLAN_TRANSITIONS["revise"])
         "finalise": {"penilai", "operator", "admin"},
     }
 
@@ -180,6 +182,10 @@ class PlanActionsMixin(BulkWorkflowMixin):
     @action("return", "Kembalikan")
     def action_return(self, ids):
         return self._ticked("return", ids)
+
+    @action("revise", "Buka perubahan SKP")
+    def action_revise(self, ids):
+        return self._ticked("revise", ids)
 
     @action("finalise", "Kunci (final)", "Kunci (finalkan) SKP terpilih?")
     def action_finalise(self, ids):

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import xlsxwriter
-from sqlalchemy import Float, func, select, type_coerce
+from sqlalchemy import Float, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from models import (
@@ -646,22 +646,15 @@ def _audit_sheet(session, ws, fm, period, result_ids, restricted) -> int:
     stmt = (select(AuditLog.at, AuditLog.username, AuditLog.action, AuditLog.entity, AuditLog.entity_id,
                    AuditLog.changes, AuditLog.reason)
             .where(AuditLog.period_id == period.id).order_by(AuditLog.at, AuditLog.id))
-    allowed = None
     if restricted:
-        # The rows of the user's results and their plans. Matched in Python while streaming: comparing
-        # the text entity_id with CAST(id AS CHAR) in SQL mixes collations on MariaDB.
-        stmt = stmt.where(AuditLog.entity.in_(("period", "score_result", "work_plan")))
-        allowed = {("score_result", str(i)) for i in session.scalars(
-            select(ScoreResult.id).where(ScoreResult.id.in_(result_ids)))}
-        allowed |= {("work_plan", str(i)) for i in session.scalars(
-            select(ScoreResult.work_plan_id).where(ScoreResult.id.in_(result_ids),
-                                                   ScoreResult.work_plan_id.is_not(None)))}
+        # the trail of the records of the employees whose results are exported (every appraisal entity:
+        # plans, targets, indicators, realisations, ratings, results, objections) and of the period itself
+        subjects = select(ScoreResult.employee_id).where(ScoreResult.id.in_(result_ids))
+        stmt = stmt.where(or_(AuditLog.entity == "period", AuditLog.subject_id.in_(subjects)))
     r = 1
     for part in _stream(session, stmt).partitions(BATCH):
         rows = []
         for at, username, action, entity, entity_id, changes, reason in part:
-            if allowed is not None and entity != "period" and (entity, entity_id) not in allowed:
-                continue
             text = json.dumps(changes, ensure_ascii=False, default=str) if changes else None
             if text and len(text) > 32000:
                 text = text[:32000] + "..."

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from flask import has_request_context
 from sqlalchemy import exists, inspect, select
+from sqlalchemy.orm import MANYTOONE
 
 from models import Employee, Indicator, Objection, Period, RaterAssignment, SchemeFormula, ScoreResult, WorkPlan
 from models.base import PERIOD_STATUSES, PLAN_STATUSES, SCORE_STATUSES
@@ -142,15 +143,19 @@ def rule_text(rule: Rule) -> str:
     return ", ".join(parts)
 
 
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def refusal(pol: ModelPolicy, column: str | None, rules: tuple, verb: str = "diubah") -> str:
-    what = pol.label if column is None else f"{pol.labels.get(column, column)} pada {pol.label}"
+    what = _first_upper(pol.label if column is None else f"{pol.labels.get(column, column)} pada {pol.label}")
     if not rules:
         if column is not None and pol.fields.get(column) == IMMUTABLE:
-            return f"{what.capitalize()} tidak dapat diubah setelah dibuat."
-        return (f"{what.capitalize()} hanya diisi oleh sistem (alur kerja atau perhitungan), tidak dapat "
+            return f"{what} tidak dapat diubah setelah dibuat."
+        return (f"{what} hanya diisi oleh sistem (alur kerja atau perhitungan), tidak dapat "
                 f"{verb} langsung.")
     texts = "; atau ".join(rule_text(r) for r in rules)
-    return f"{what.capitalize()} dapat {verb} {texts}."
+    return f"{what} dapat {verb} {texts}."
 
 
 def field_allowed(pol: ModelPolicy, column: str, rels: set[str], ctx: Ctx) -> bool:
@@ -198,11 +203,38 @@ def needs_reason(model, columns) -> bool:
 
 # --- invariants: every write, the system's included ------------------------------------------------
 
+def _fk_targets(obj) -> dict:
+    """Foreign keys set through a many-to-one relationship (forms set `plan.rater = employee`): the
+    ORM copies them into the columns only during the flush, so the guard reads them from here."""
+    state = inspect(obj)
+    out = {}
+    for rel in state.mapper.relationships:
+        if rel.direction is not MANYTOONE or rel.key not in state.dict:
+            continue
+        hist = state.attrs[rel.key].history
+        if not hist.added and not hist.deleted:
+            continue
+        target = hist.added[0] if hist.added else None
+        for local, remote in rel.local_remote_pairs:
+            out[local.key] = None if target is None else getattr(target, remote.key)
+    return out
+
+
+def value(obj, column):
+    """A column's value as this flush will write it."""
+    targets = _fk_targets(obj)
+    return targets[column] if column in targets else getattr(obj, column)
+
+
 def _changed(obj) -> set[str]:
     state = inspect(obj)
+    targets = _fk_targets(obj)
     if state.pending or state.transient:
-        return {a.key for a in state.mapper.column_attrs if state.dict.get(a.key) is not None}
-    return {a.key for a in state.mapper.column_attrs if state.attrs[a.key].history.has_changes()}
+        return {a.key for a in state.mapper.column_attrs
+                if (targets[a.key] if a.key in targets else state.dict.get(a.key)) is not None}
+    out = {a.key for a in state.mapper.column_attrs if state.attrs[a.key].history.has_changes()}
+    out |= {k for k, v in targets.items() if v != committed(obj, k)}
+    return out
 
 
 def _below(session, person: int, boss: int) -> bool:
@@ -220,7 +252,7 @@ def _below(session, person: int, boss: int) -> bool:
 def _plan_raters(session, obj, ctx, changed, system_write):
     if not changed & {"employee_id", "rater_id", "rater_superior_id"}:
         return None
-    emp, rater, sup = obj.employee_id, obj.rater_id, obj.rater_superior_id
+    emp, rater, sup = value(obj, "employee_id"), value(obj, "rater_id"), value(obj, "rater_superior_id")
     if rater is not None and rater == emp:
         return "Pegawai tidak dapat menjadi pejabat penilai bagi dirinya sendiri."
     if sup is not None and sup == emp:
@@ -247,11 +279,12 @@ def _objection_decider(session, obj, ctx, changed, system_write):
 
 
 def _assignment_pair(session, obj, ctx, changed, system_write):
+    rater, ratee = value(obj, "rater_id"), value(obj, "ratee_id")
     if obj.role == "masyarakat":
-        return None if obj.rater_id is None else "Peran masyarakat tidak memiliki penilai perorangan."
-    if obj.rater_id is None:
+        return None if rater is None else "Peran masyarakat tidak memiliki penilai perorangan."
+    if rater is None:
         return "Penilai wajib diisi."
-    if (obj.role == "diri") != (obj.rater_id == obj.ratee_id):
+    if (obj.role == "diri") != (rater == ratee):
         return ("Penilaian diri hanya oleh pegawai itu sendiri." if obj.role == "diri"
                 else "Pegawai tidak dapat menilai dirinya sendiri kecuali dengan peran 'Diri sendiri'.")
     return None
@@ -356,8 +389,8 @@ def check_flush(session, new, dirty, deleted, ctxs: dict[int, Ctx]) -> None:
                 if key in TECHNICAL or key == "recorded_by_id":
                     continue
                 spec = pol.fields.get(key, SYSTEM)
-                value = getattr(obj, key)
-                if at_creation(spec) or value is None or value == _default(column):
+                given = value(obj, key)
+                if at_creation(spec) or given is None or given == _default(column):
                     continue
                 if not field_allowed(pol, key, rels, ctx):
                     _refuse(actor, pol, key, rules_of(spec), "diisi")

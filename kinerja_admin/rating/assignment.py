@@ -241,7 +241,8 @@ def add_assignment(session, period, ratee_id: int, rater_id: int, role: str, *, 
         period_id=period.id, ratee_id=ratee_id, rater_id=rater_id, role=role, status="pending",
         created_at=now, updated_at=now)).inserted_primary_key[0]
     row = session.get(RaterAssignment, new_id)
-    record("insert", "rater_assignment", row.id, changes=_audit_changes(row), period_id=period.id, user=user,
+    record("insert", "rater_assignment", row.id, changes=_audit_changes(row), period_id=period.id,
+           subject_id=row.ratee_id, user=user,
            session=session)
     return row
 
@@ -261,12 +262,12 @@ def remove_assignment(session, assignment_id: int, *, user=None) -> None:
         raise RatingError("Penugasan tidak ditemukan.")
     check_removable(session, row)
     changes = _audit_changes(row)
-    period_id = row.period_id
+    period_id, ratee_id = row.period_id, row.ratee_id
     session.execute(delete(RaterAssignment).where(RaterAssignment.id == assignment_id,
                                                   RaterAssignment.status == "pending"))
     session.expunge(row)
-    record("delete", "rater_assignment", assignment_id, changes=changes, period_id=period_id, user=user,
-           session=session)
+    record("delete", "rater_assignment", assignment_id, changes=changes, period_id=period_id,
+           subject_id=ratee_id, user=user, session=session)
 
 
 # --- completeness --------------------------------------------------------------------------------

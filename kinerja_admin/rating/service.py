@@ -156,7 +156,7 @@ def submit_ratings(session, assignment_id, rater_employee_id: int | None, values
     session.refresh(assignment)
     actor = ANONYMOUS_ACTOR if assignment.role in ("rekan", "bawahan") else user
     record("submit", "rater_assignment", assignment.id, period_id=assignment.period_id, session=session,
-           user=actor, changes={"role": assignment.role, "aspects": len(rows)})
+           subject_id=assignment.ratee_id, user=actor, changes={"role": assignment.role, "aspects": len(rows)})
     return assignment
 
 

@@ -126,7 +126,7 @@ def run(session, actor, *, model, op: Op, ids, reason: str | None, load_rows: Ca
                 changes[key] = [trail.jsonable(before), trail.jsonable(val)]
         audit.append(trail.audit_row(session, action="transition", entity=entity, entity_id=r["id"],
                                      changes=changes, reason=reason, period_id=r["period_id"], actor=actor,
-                                     at=now))
+                                     at=now, subject_id=r["employee_id"]))
     trail.insert_rows(session, audit)
     # Objects of these rows already loaded in the session are stale now.
     mapper = inspect(model)
