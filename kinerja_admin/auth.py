@@ -7,6 +7,8 @@ share with the real user:
 
 - a browser that has logged in to the account before carries a signed "known device" cookie; its
   attempts are counted per (username, device) only, so nothing a stranger does slows it down;
+- from an address the account logged in from in the last 90 days, attempts are counted per
+  (username, address) only;
 - any other attempt is counted per (username, client address), per client address and per
   username. Past a free allowance each failure doubles the wait (2 s, 4 s, 8 s, ... up to the
   setting ``login.max_delay_seconds``).
@@ -58,6 +60,7 @@ DEVICE_COOKIE = "kinerja_perangkat"
 DEVICE_MAX_AGE = 400 * 24 * 3600
 DEVICE_KEEP = 5  # usernames remembered per browser
 FAIL_WINDOW = 24 * 3600  # failure counts are forgotten a day after the first failure
+KNOWN_ADDRESS_DAYS = 90
 # free failures before the growing delay starts, per key kind
 FREE = {"device": 5, "pair": 3, "ip": 20, "account": 10}
 AUDIT_DELAY = 60  # a throttle of at least this long on an existing account is audited
@@ -128,10 +131,12 @@ def _throttle_keys(username: str) -> list[tuple[str, str, int]]:
     """(failure key, block key, free failures) that apply to this attempt."""
     name = _norm(username)
     device = _device()
+    ip = request.remote_addr or "-"
     if device is not None and _user_mark(name) in device["u"]:
         scopes = [("device", (name, device["d"]))]
+    elif counters().get(counter_key("login-known-address", name, ip)) > 0:
+        scopes = [("pair", (name, ip))]
     else:
-        ip = request.remote_addr or "-"
         scopes = [("pair", (name, ip)), ("ip", (ip,)), ("account", (name,))]
     return [(counter_key(f"login-fail-{kind}", *parts), counter_key(f"login-block-{kind}", *parts), FREE[kind])
             for kind, parts in scopes]
@@ -164,12 +169,16 @@ def _count_failure(username: str) -> int:
 
 
 def _forget_failures(username: str) -> None:
+    """After a successful login: clear this account's counters and remember the address."""
     store = counters()
     for fail, block, _free in _throttle_keys(username):
         if ":login-fail-ip:" in fail:
             continue  # one good password does not clear an address's failures on other accounts
         store.clear(fail)
         store.clear(block)
+    known = counter_key("login-known-address", _norm(username), request.remote_addr or "-")
+    store.clear(known)
+    store.incr(known, KNOWN_ADDRESS_DAYS * 24 * 3600)
 
 
 def _remember_device(response, username: str):
