@@ -5,6 +5,7 @@ environment variable of the same name (``KINERJA_`` prefixed where the plain nam
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 
@@ -42,6 +43,14 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = _int("KINERJA_SESSION_MINUTES", 8 * 60) * 60
+    # "Ingat saya": the remember-me cookie's lifetime (days); logout invalidates it on the server.
+    REMEMBER_COOKIE_DURATION = dt.timedelta(days=_int("KINERJA_REMEMBER_DAYS", 14))
+
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted
+    # (werkzeug ProxyFix). 0: the TCP peer is the client. Behind one nginx: 1.
+    KINERJA_PROXY_HOPS = _int("KINERJA_PROXY_HOPS", 0)
+    # Strict-Transport-Security max-age in seconds; on by default in production (one year), 0 = off.
+    KINERJA_HSTS_SECONDS = _int("KINERJA_HSTS_SECONDS", 365 * 24 * 3600 if KINERJA_ENV == "production" else 0)
 
     # CSRF: one mechanism, Flask-WTF CSRFProtect, app-wide (admin forms use the plain BaseForm).
     WTF_CSRF_ENABLED = True
@@ -55,8 +64,12 @@ class Config:
     FLASK_ADMIN_SWATCH = "default"
     FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION = False
 
-    # Rate limiting (Flask-Limiter). memory:// is per process; use redis:// in production.
+    # Rate limiting (Flask-Limiter), the login throttle and the survey's burst counters share this
+    # storage. memory:// is per process: production refuses it unless KINERJA_SINGLE_WORKER=1 states
+    # that one process serves everything (kinerja_admin.security.check_production_setup).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    KINERJA_SINGLE_WORKER = _bool("KINERJA_SINGLE_WORKER", False)
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "kinerja")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
 

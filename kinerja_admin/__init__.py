@@ -42,9 +42,18 @@ def create_app(config=None) -> Flask:
         opts.setdefault("connect_args", {"timeout": 30})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = opts
 
-    from .security import add_security_headers, ensure_secret_key
+    from .security import (
+        add_security_headers,
+        check_production_setup,
+        ensure_secret_key,
+        install_proxy_fix,
+        refuse_nul_bytes,
+    )
 
     ensure_secret_key(app)
+    check_production_setup(app)
+    install_proxy_fix(app)
+    app.before_request(refuse_nul_bytes)
 
     import models  # noqa: F401  (register every model)
 

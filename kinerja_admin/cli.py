@@ -61,7 +61,8 @@ def create_user_cmd(username, role, nip, full_name, password):
             _fail("kata sandi wajib diisi dengan --password bila tidak interaktif.")
         password = click.prompt("Kata sandi", hide_input=True, confirmation_prompt=True)
     try:
-        check_password_policy(password, username=username)
+        check_password_policy(password, username=username,
+                              user_inputs=[full_name, getattr(employee, "nip", None), getattr(employee, "name", None)])
     except ValueError as err:
         _fail(str(err))
     user = User(username=username, role=role, full_name=full_name or (employee.name if employee else username),

@@ -52,7 +52,9 @@ ACCESS: dict[str, dict[str, str]] = {
     "objection": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
     # public voice
     "public_service": _MASTER,
-    "public_feedback": {"admin": "rxa", "operator": "rxa", "inspektur": "rx"},  # a: hide/show comments
+    "public_feedback": {"admin": "rxa", "operator": "rxa", "inspektur": "rx"},  # a: hide/show comments, moderate
+    # responses held back by burst detection (views.public.FeedbackModerationView): a = release/reject
+    "feedback_moderation": {"admin": "ra", "operator": "ra", "inspektur": "r"},
     "ikm": {"admin": "r", "operator": "r", "inspektur": "r"},
     "ikm_element": _REFERENCE,
     "ikm_band": _REFERENCE,

@@ -1,14 +1,27 @@
-"""Security plumbing: secret key, password policy, security headers."""
+"""Security plumbing: secret key, production checks, password policy, request hygiene and security
+headers (CSP, HSTS, no-store), CSV formula neutralisation."""
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
 
 from flask import Flask
 
-WEAK_PASSWORDS = {"password", "passw0rd", "12345678", "123456789", "1234567890", "qwerty123",
-                  "admin123", "rahasia", "rahasia123", "bismillah", "binjai123"}
+log = logging.getLogger(__name__)
+
+# Words an Indonesian user reaches for first (zxcvbn's own dictionaries are English): passed to the
+# strength estimator together with the user's own name, username and NIP.
+INDONESIAN_WORDS = (
+    "rahasia", "sandi", "katasandi", "kunci", "masuk", "bismillah", "alhamdulillah", "insyaallah",
+    "indonesia", "merdeka", "garuda", "pancasila", "nusantara", "jakarta", "medan", "sumatera",
+    "sumut", "binjai", "kota", "pemko", "pemkot", "dinas", "kantor", "pegawai", "kinerja", "asn",
+    "pns", "pppk", "bkpsdm", "bkd", "admin", "operator", "penilai", "inspektur", "sayang", "cinta",
+    "sayangku", "cintaku", "rindu", "selamat", "pagi", "siang", "malam", "kucing", "anjing",
+    "ganteng", "cantik", "bunga", "mawar", "melati", "persib", "persija", "psms", "juara",
+)
+MIN_STRENGTH = 3  # zxcvbn score 0..4: 3 = "safely unguessable" (about 10^8 guesses or more)
 
 
 def ensure_secret_key(app: Flask) -> None:
@@ -27,8 +40,12 @@ def ensure_secret_key(app: Flask) -> None:
     app.config["SECRET_KEY"] = path.read_text().strip()
 
 
-def check_password_policy(password: str, *, username: str | None = None, min_length: int | None = None) -> None:
-    """Raise ValueError with an Indonesian message when the password is too weak."""
+def check_password_policy(password: str, *, username: str | None = None, min_length: int | None = None,
+                          user_inputs: tuple | list = ()) -> None:
+    """Raise ValueError with an Indonesian message when the password is too weak: shorter than the
+    setting ``password.min_length``, fewer than two character classes, containing the username, or
+    guessable by zxcvbn (score below MIN_STRENGTH) with Indonesian words and the user's own data
+    (name, NIP, ... in `user_inputs`) as extra dictionary."""
     if min_length is None:
         from .settings import get_setting
 
@@ -38,14 +55,30 @@ def check_password_policy(password: str, *, username: str | None = None, min_len
             min_length = 10
     if len(password) < min_length:
         raise ValueError(f"Kata sandi minimal {min_length} karakter.")
-    if password.lower() in WEAK_PASSWORDS:
-        raise ValueError("Kata sandi terlalu umum; pilih kata sandi lain.")
+    if len(password) > 200:
+        raise ValueError("Kata sandi paling panjang 200 karakter.")
     if username and username.lower() in password.lower():
         raise ValueError("Kata sandi tidak boleh memuat nama pengguna.")
     classes = sum([any(c.islower() for c in password), any(c.isupper() for c in password),
                    any(c.isdigit() for c in password), any(not c.isalnum() for c in password)])
     if classes < 2:
         raise ValueError("Kata sandi harus memadukan minimal dua jenis karakter (huruf, angka, simbol).")
+    if password_strength(password, username=username, user_inputs=user_inputs) < MIN_STRENGTH:
+        raise ValueError("Kata sandi terlalu mudah ditebak (kata umum, pola papan ketik, urutan angka, "
+                         "nama atau NIP sendiri). Pilih gabungan beberapa kata yang tidak berhubungan, "
+                         "angka dan simbol.")
+
+
+def password_strength(password: str, *, username: str | None = None, user_inputs: tuple | list = ()) -> int:
+    """zxcvbn's score (0..4) with Indonesian words and the user's own data as extra dictionary."""
+    from zxcvbn import zxcvbn
+
+    extra = list(INDONESIAN_WORDS)
+    for item in (username, *user_inputs):
+        if item:
+            extra.append(str(item).lower())
+            extra.extend(w.lower() for w in str(item).replace(".", " ").replace(",", " ").split() if len(w) > 2)
+    return int(zxcvbn(password[:200], user_inputs=extra)["score"])
 
 
 # --- Content-Security-Policy --------------------------------------------------------------------
@@ -126,4 +159,117 @@ def add_security_headers(response):
     response.headers.setdefault("Content-Security-Policy",
                                 content_security_policy(current_app, request.environ.get("kinerja.csp_nonce")
                                                         if has_request_context() else None))
+    hsts = int(current_app.config.get("KINERJA_HSTS_SECONDS") or 0)
+    if hsts > 0:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
+    if has_request_context() and _is_private(request):
+        # personal pages, print pages, exports and the login form: never kept by a browser or proxy
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+        response.headers.pop("ETag", None)
     return response
+
+
+PRIVATE_PREFIXES = ("/admin", "/login", "/logout")
+
+
+def _is_private(request) -> bool:
+    endpoint = request.endpoint or ""
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return False  # stylesheets and scripts stay cacheable
+    return request.path.startswith(PRIVATE_PREFIXES)
+
+
+# --- request hygiene ---------------------------------------------------------------------------
+
+def refuse_nul_bytes():
+    """before_request: a NUL byte in the path, the query or a form field is never legitimate, and
+    PostgreSQL refuses it in text (which would surface as a 500): answer 400 at the door."""
+    from flask import abort, request
+
+    if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
+        abort(400)
+    if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        abort(400)
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        if any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
+            abort(400)
+    return None
+
+
+def install_proxy_fix(app: Flask) -> None:
+    """Trust exactly `KINERJA_PROXY_HOPS` reverse proxies (default 0: the TCP peer is the client).
+    With 1, the last X-Forwarded-For/-Proto/-Host hop set by our proxy names the client, so rate
+    limits and the survey's per-client checks key on the citizen, not on the proxy."""
+    hops = int(app.config.get("KINERJA_PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def check_production_setup(app: Flask) -> None:
+    """Refuse to start a production app whose rate limits would be per process: with `memory://`
+    every gunicorn worker counts on its own (4 workers accept 4x the limit) and the login throttle
+    is forgotten on restart. The operator may state a single worker with KINERJA_SINGLE_WORKER=1
+    (the shipped gunicorn.conf.py then refuses to start more than one)."""
+    uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if not uri.startswith("memory://"):
+        return
+    if app.config.get("KINERJA_ENV") != "production":
+        return
+    if not app.config.get("KINERJA_SINGLE_WORKER"):
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI=memory:// pada produksi: batas permintaan dan pembatasan login hanya "
+            "berlaku per proses. Atur RATELIMIT_STORAGE_URI=redis://... (dipakai bersama semua worker), "
+            "atau KINERJA_SINGLE_WORKER=1 bila benar-benar hanya satu proses.")
+    log.warning("RATELIMIT_STORAGE_URI=memory:// in production with KINERJA_SINGLE_WORKER=1: limits hold only "
+                "inside this one process and are lost on restart; run exactly one worker or use Redis.")
+
+
+def counters():
+    """The app's shared counter storage (a `limits` storage on RATELIMIT_STORAGE_URI: Redis in
+    production, so counts hold across workers and hosts): the login throttle and the survey use it.
+    Independent of RATELIMIT_ENABLED (tests turn route limits off, not the throttle)."""
+    from flask import current_app
+
+    storage = current_app.extensions.get("kinerja_counters")
+    if storage is None:
+        from limits.storage import storage_from_string
+
+        uri = str(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+        storage = current_app.extensions["kinerja_counters"] = storage_from_string(uri)
+    return storage
+
+
+def counter_key(*parts) -> str:
+    """A storage key from parts; user-chosen text (usernames) is hashed, never stored as is."""
+    import hashlib
+
+    from flask import current_app
+
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "kinerja"
+    digest = hashlib.sha256("|".join(str(p) for p in parts[1:]).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{prefix}:{parts[0]}:{digest}"
+
+
+# --- CSV exports -------------------------------------------------------------------------------
+# A spreadsheet treats a cell starting with = + - @ (or a tab/CR that it strips first) as a formula:
+# `=HYPERLINK(...)` from a citizen's comment would run on the inspector's machine. Such cells get a
+# leading apostrophe (OWASP's advice), which spreadsheets display but do not evaluate.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutralise_csv_cell(value):
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class CsvFormulaSafeMixin:
+    """For Flask-Admin model views: every exported cell (CSV and tablib formats) goes through
+    neutralise_csv_cell. Numbers stay numbers; only text can carry a formula."""
+
+    def get_export_value(self, model, name):
+        return neutralise_csv_cell(super().get_export_value(model, name))

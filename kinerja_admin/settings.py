@@ -18,10 +18,17 @@ DEFAULT_SETTINGS: list[tuple[str, str, str, str]] = [
     ("nip.pppk_digit13", "2", "str", "Digit ke-13 NIP yang menandai PPPK"),
     ("nip.min_age_at_appointment", "17", "int", "Usia minimal (tahun) saat TMT pengangkatan pada NIP"),
     ("period.evaluation_frequency", "triwulanan", "str", "Evaluasi periodik: bulanan/triwulanan/semesteran"),
-    ("login.max_failures", "5", "int", "Jumlah gagal login sebelum akun dikunci sementara"),
-    ("login.lockout_minutes", "15", "int", "Lama penguncian akun setelah gagal login berulang (menit)"),
+    ("login.max_delay_seconds", "900", "int",
+     "Jeda terlama (detik) setelah gagal login berulang; jeda berlipat dua tiap kegagalan, akun tidak pernah dikunci"),
     ("password.min_length", "10", "int", "Panjang minimal kata sandi"),
     ("upload.max_mb", "20", "int", "Ukuran maksimal berkas unggahan (MB)"),
+    ("public.burst_size", "3", "int",
+     "Respons survei yang identik (unit/layanan, jawaban, petugas) dalam rentang waktu di bawah ini yang "
+     "membuat semuanya ditahan untuk moderasi"),
+    ("public.burst_minutes", "10", "int", "Rentang waktu (menit) pemeriksaan lonjakan respons survei"),
+    ("public.client_burst", "10", "int",
+     "Respons survei dari satu perangkat/alamat dalam rentang waktu di atas yang membuat semuanya ditahan"),
+    ("public.ikm_min_responses", "1", "int", "Minimal respons terhitung agar IKM sebuah unit ditampilkan di portal"),
 ]
 
 _CASTS = {

@@ -5,7 +5,7 @@ from .appraisal import Indicator, Period, Realisation, Target, WorkPlan
 from .audit import AuditLog, Setting
 from .org import Position, PositionKind, Rank, Unit
 from .people import Employee, User
-from .public import IkmBand, IkmElement, PublicFeedback, PublicService
+from .public import IkmBand, IkmElement, PublicFeedback, PublicService, SurveyNonce
 from .rating import BehaviourRating, RaterAssignment, SpecialExpectation
 from .results import Objection, ScoreDetail, ScoreResult
 from .rules import (
@@ -26,7 +26,7 @@ __all__ = [
     "db", "AchievementBand", "AuditLog", "BehaviourAspect", "BehaviourRating", "CategoryThreshold",
     "ComponentWeight", "DistributionRule", "Employee", "IkmBand", "IkmElement", "Indicator",
     "Objection", "Period", "Position", "PositionKind", "PredicateBand", "PredicateMatrixCell",
-    "PublicFeedback", "PublicService", "Rank", "RaterAssignment", "RaterRoleWeight", "Realisation",
+    "PublicFeedback", "PublicService", "SurveyNonce", "Rank", "RaterAssignment", "RaterRoleWeight", "Realisation",
     "SchemeFormula", "ScoreDetail", "ScoreResult", "ScoringScheme", "Setting", "SpecialExpectation",
     "Target", "Unit", "UnitRating", "User", "WorkPlan",
 ]

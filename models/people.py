@@ -60,8 +60,10 @@ class User(TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Rotating token used as the Flask-Login id: changing the password logs out other sessions.
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    # Failed logins since the last success, counted atomically; no account is ever locked by them
+    # (kinerja_admin.auth throttles with growing delays instead).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    last_failed_login_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     last_login_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     password_changed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 

@@ -48,13 +48,21 @@ class IkmBand(db.Model):
     label: Mapped[str] = mapped_column(String(40))
 
 
+# Moderation states of a response: `accepted` on arrival, `held` when it belongs to a burst (identical
+# responses, or many from one client, in a short time), then `released` or `rejected` by an operator.
+# IKM and the masyarakat role count accepted and released responses only (COUNTED_STATUSES).
+FEEDBACK_STATUSES = ("accepted", "held", "released", "rejected")
+COUNTED_STATUSES = ("accepted", "released")
+
+
 class PublicFeedback(db.Model):
     """One citizen's response: 9 IKM answers (1-4), optionally a named-employee rating."""
 
     __tablename__ = "public_feedback"
     __table_args__ = tuple(
         CheckConstraint(f"u{i} BETWEEN 1 AND 4", name=f"u{i}") for i in range(1, 10)
-    ) + (CheckConstraint("employee_score IS NULL OR employee_score BETWEEN 1 AND 4", name="emp_score"),)
+    ) + (CheckConstraint("employee_score IS NULL OR employee_score BETWEEN 1 AND 4", name="emp_score"),
+         CheckConstraint("status IN ('accepted', 'held', 'released', 'rejected')", name="status"))
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
@@ -74,8 +82,30 @@ class PublicFeedback(db.Model):
     comment_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     client_hash: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # moderation (kinerja_admin.rating.feedback): see FEEDBACK_STATUSES
+    status: Mapped[str] = mapped_column(String(10), default="accepted", server_default="accepted", index=True)
+    held_reason: Mapped[Optional[str]] = mapped_column(String(200))
+    moderated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    moderated_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # hash of target + answers: identical responses share it (burst detection)
+    fingerprint: Mapped[Optional[str]] = mapped_column(String(32), index=True)
+    # One voice per device (a server-issued respondent token, hashed) per period and unit/service,
+    # and per period and named employee: unique keys, so a second response is refused atomically
+    # whichever worker receives it. NULL for responses stored before tokens existed.
+    respondent_key: Mapped[Optional[str]] = mapped_column(String(100), unique=True)
+    employee_key: Mapped[Optional[str]] = mapped_column(String(100), unique=True)
 
     period = relationship("Period")
     unit = relationship("Unit")
     service = relationship("PublicService")
     employee = relationship("Employee")
+
+
+class SurveyNonce(db.Model):
+    """A consumed one-time survey form nonce (its hash). The nonce itself is signed by the server
+    with its issue time; storing it when used, under a primary key, makes a replay fail atomically
+    in whichever worker receives it. Rows older than the nonce lifetime are purged as new ones come."""
+
+    __tablename__ = "survey_nonce"
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

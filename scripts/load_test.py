@@ -43,15 +43,21 @@ def free_port() -> int:
 
 
 class Client:
-    """One browser-like client: a keep-alive connection and a cookie jar of one cookie (session)."""
+    """One browser-like client: a keep-alive connection and a small cookie jar (session, the survey's
+    respondent token)."""
 
     def __init__(self, port: int):
         self.port = port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.cookie = ""
+        self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: dict | list | None = None):
-        headers = {"Cookie": self.cookie} if self.cookie else {}
+    def forget(self, name: str) -> None:
+        self.cookies.pop(name, None)
+
+    def request(self, method: str, path: str, body: dict | list | None = None, headers: dict | None = None):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         data = None
         if body is not None:
             data = urlencode(body, doseq=True)
@@ -68,8 +74,9 @@ class Client:
                 if attempt:
                     raise
         for header, value in resp.getheaders():
-            if header.lower() == "set-cookie" and value.startswith("session="):
-                self.cookie = value.split(";", 1)[0]
+            if header.lower() == "set-cookie":
+                name, _, rest = value.split(";", 1)[0].partition("=")
+                self.cookies[name.strip()] = rest
         return resp.status, text, dict(resp.getheaders())
 
     def login(self, username: str) -> None:
@@ -226,6 +233,7 @@ def drive(args, port, env, before) -> dict:
                     status, _, _ = citizen.request("GET", path)
                 else:  # feedback
                     slug = r.choice(before["slugs"])
+                    citizen.forget("kinerja_responden")  # every response from another citizen's device
                     status, html, _ = citizen.request("GET", f"/publik/u/{slug}")
                     if status == 200:
                         token, nonce = CSRF_RE.search(html), NONCE_RE.search(html)
@@ -233,9 +241,9 @@ def drive(args, port, env, before) -> dict:
                         form.update({"csrf_token": token.group(1) if token else "",
                                      "nonce": nonce.group(1) if nonce else "", "website": "",
                                      "comment": "Pelayanan baik (uji beban)."})
-                        status, _, _ = citizen.request("POST", f"/publik/u/{slug}", form)
+                        status, _, hdrs = citizen.request("POST", f"/publik/u/{slug}", form)
                         ok_status = (302,)
-                        if status == 302:
+                        if status == 302 and "terima-kasih" in hdrs.get("Location", ""):
                             with lock:
                                 feedback_ok[0] += 1
             except Exception as exc:  # network error: count it, keep going

@@ -139,6 +139,7 @@ def _baseline(_shared_app):
 def app(_shared_app, _baseline):
     app = _shared_app
     saved_config = dict(app.config)
+    app.extensions.pop("kinerja_counters", None)  # fresh login-throttle counters (memory://) per test
     with app.app_context():
         clean_tables()
         _replay(_baseline["reference"])

@@ -26,7 +26,7 @@ PERSONAL = {"employee", "work_plan", "target", "indicator", "realisation", "rate
 EVERYONE = {"admin", "period", "me", "my_ratings", "cetak"}
 # Organisation master data, reference and rule tables: BKPSDM staff and auditors only.
 STAFF = {"unit", "position", "position_kind", "rank", "scoring_scheme", "unit_rating", "public_service",
-         "public_feedback", "ikm_element", "ikm_band", "setting", "ikm", "rating_completeness", "excel_import"}
+         "public_feedback", "feedback_moderation", "ikm_element", "ikm_band", "setting", "ikm", "rating_completeness", "excel_import"}
 # Accounts and the audit trail: administrators and auditors only.
 SECURITY = {"user", "audit_log"}
 CLASSIFIED = PERSONAL | EVERYONE | STAFF | SECURITY

@@ -47,7 +47,7 @@ from .base import DashboardView
 from .excel import ExcelImportView
 from .me import MeView, PrintView
 from .org import EmployeeView, PositionKindView, PositionView, RankView, UnitView, UserView
-from .public import IkmBandView, IkmElementView, PublicFeedbackView, PublicServiceView
+from .public import FeedbackModerationView, IkmBandView, IkmElementView, PublicFeedbackView, PublicServiceView
 from .rating import CompletenessView, IkmView, MyRatingsView
 from .results import ObjectionView, ScoreResultView
 from .rules import ScoringSchemeView, UnitRatingView
@@ -104,6 +104,8 @@ def init_admin(app) -> Admin:
 
     add(PublicServiceView(PublicService, name="Layanan Publik", category=PUBLIC))
     add(PublicFeedbackView(PublicFeedback, name="Umpan Balik Publik", category=PUBLIC))
+    add(FeedbackModerationView(PublicFeedback, name="Moderasi Umpan Balik", endpoint="feedback_moderation",
+                               category=PUBLIC))
     add(IkmElementView(IkmElement, name="Unsur IKM", category=PUBLIC))
     add(IkmBandView(IkmBand, name="Mutu IKM", category=PUBLIC))
     add(IkmView(name="Indeks Kepuasan (IKM)", endpoint="ikm", category=PUBLIC))

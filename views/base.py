@@ -23,6 +23,7 @@ from kinerja_admin import permissions, policy
 from kinerja_admin.audit import record
 from kinerja_admin.formatting import angka, tanggal
 from kinerja_admin.scope import in_scope, scope_query
+from kinerja_admin.security import CsvFormulaSafeMixin
 from models import db
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def _decimal(view, value, name):
 _INDONESIAN = {bool: _bool_list, dt.date: _date, dt.datetime: _datetime, Decimal: _decimal}
 
 
-class SecuredModelView(AccessMixin, ModelView):
+class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
     # Indonesian rendering of booleans, dates and numbers (exports keep raw values)
     column_type_formatters = {**typefmt.BASE_FORMATTERS, **_INDONESIAN}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **_INDONESIAN, bool: _bool_text}

@@ -157,7 +157,7 @@ class UserView(SecuredModelView):
     column_details_exclude_list = ["password_hash", "session_token"]
     column_labels = {"username": "Nama pengguna", "full_name": "Nama lengkap", "role": "Peran",
                      "employee": "Pegawai", "active": "Aktif", "last_login_at": "Login terakhir",
-                     "failed_logins": "Gagal login", "locked_until": "Dikunci sampai",
+                     "failed_logins": "Gagal login", "last_failed_login_at": "Gagal login terakhir",
                      "password_changed_at": "Sandi diubah", "new_password": "Kata sandi baru",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
     column_formatters = {"role": lambda v, c, m, n: ROLES.get(m.role, m.role)}
@@ -177,7 +177,9 @@ class UserView(SecuredModelView):
             raise DomainError("Kata sandi wajib diisi untuk pengguna baru.")
         if form_pw:
             try:
-                check_password_policy(form_pw, username=model.username)
+                check_password_policy(form_pw, username=model.username,
+                                      user_inputs=[model.full_name, getattr(model.employee, "nip", None),
+                                                   getattr(model.employee, "name", None)])
             except ValueError as err:
                 raise DomainError(str(err)) from None
             model.set_password(form_pw)

@@ -42,6 +42,7 @@ from models import (
 )
 from models.base import CATEGORIES, ORG_RATINGS, RATER_ROLES, SCORE_STATUSES, TARGET_ASPECTS
 
+from ..rating.feedback import counted
 from ..scope import scope_condition
 
 BATCH = 2000  # rows per fetch (yield_per)
@@ -280,7 +281,7 @@ def _summary_sheet(session, wb, ws, fm, period, scheme, conds, pred_counts, labe
     fb_cols = [func.sum(getattr(PublicFeedback, f"u{i}")) for i in range(1, 10)]
     ikm_rows = {r[0]: r for r in session.execute(
         select(PublicFeedback.unit_id, func.count(), *fb_cols)
-        .where(PublicFeedback.period_id == period.id).group_by(PublicFeedback.unit_id))}
+        .where(PublicFeedback.period_id == period.id, counted()).group_by(PublicFeedback.unit_id))}
     bands = list(session.scalars(select(IkmBand).order_by(IkmBand.lower.desc())))
     unit_ids = {u for u, *_ in agg if u is not None}
     if not restricted:

@@ -57,6 +57,7 @@ from models import (
     ScoringScheme,
     Setting,
     SpecialExpectation,
+    SurveyNonce,
     Target,
     Unit,
     UnitRating,
@@ -238,9 +239,12 @@ POLICIES: list[ModelPolicy] = [
         create=(allow("public", period=PERIOD_OPEN),),
         fields={**{c: IMMUTABLE for c in (
             "period_id", "unit_id", "service_id", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9",
-            "employee_id", "employee_score", "comment", "client_hash")},
+            "employee_id", "employee_score", "comment", "client_hash", "fingerprint", "respondent_key",
+            "employee_key")},
+            # held on arrival when part of a burst; released or rejected only by moderation (rating.feedback)
+            "status": (CREATOR,), "held_reason": (CREATOR,), "moderated_by_id": SYSTEM, "moderated_at": SYSTEM,
             "comment_hidden": STAFF_OPEN},
-        labels={"comment_hidden": "komentar disembunyikan"}),
+        labels={"comment_hidden": "komentar disembunyikan", "status": "status moderasi"}),
     # --- master data and configuration: rights by view (kinerja_admin.permissions), no row states ---
     *(ModelPolicy(m, m.__tablename__, enforced=False,
                   fields={c.key: STAFF for c in m.__table__.columns if c.key not in TECHNICAL},
@@ -252,6 +256,9 @@ POLICIES: list[ModelPolicy] = [
                   fields={c.key: ADMIN for c in m.__table__.columns if c.key not in TECHNICAL},
                   create=(ADMIN,), delete=(ADMIN,))
       for m in (PositionKind, Rank, IkmElement, IkmBand, Setting, User)),
+    # consumed survey nonces: written only by the survey (public/feedback.py), never by a user
+    ModelPolicy(SurveyNonce, "nonce survei", enforced=False,
+                fields={c.key: SYSTEM for c in SurveyNonce.__table__.columns}),
     # append-only (workflow/guards.py): rows are only added, by the audit trail
     ModelPolicy(AuditLog, "jejak audit", enforced=False,
                 fields={c.key: SYSTEM for c in AuditLog.__table__.columns if c.key not in TECHNICAL}),

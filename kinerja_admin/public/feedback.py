@@ -1,19 +1,27 @@
 """Citizen feedback (no login): the IKM questionnaire per unit (/publik/u/<slug>) and per public
 service (/publik/l/<slug>), printable QR code pages, and a thank-you page.
 
-Abuse defences: Flask-Limiter per client on POST (shared by every survey form), a honeypot field,
-CSRF (FlaskForm, with the app-wide CSRFProtect), a one-time form nonce kept in the session (a
-double click or a replayed POST stores nothing twice), length caps, and Jinja autoescape (no input
-is ever rendered with |safe). The rules live in kinerja_admin.rating.feedback.
+Abuse defences: Flask-Limiter per client on POST (shared by every survey form; in the shared
+storage, and keyed on the real client behind KINERJA_PROXY_HOPS proxies), a honeypot field, CSRF
+(FlaskForm, with the app-wide CSRFProtect), a one-time form nonce signed by the server and
+consumed in the database (a double click, a replayed POST or a replayed cookie stores nothing
+twice, whichever worker receives it), a respondent token per device (a signed random id in a
+cookie, bound to the nonce; one voice per device per survey and period), burst moderation, length
+caps, and Jinja autoescape (no input is ever rendered with |safe). The rules live in
+kinerja_admin.rating.feedback.
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
 import secrets
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -21,6 +29,7 @@ from kinerja_admin.extensions import limiter
 from kinerja_admin.rating.common import RatingError
 from kinerja_admin.rating.feedback import (
     COMMENT_MAX,
+    DuplicateResponse,
     client_hash,
     feedback_period,
     rateable_employees,
@@ -28,13 +37,15 @@ from kinerja_admin.rating.feedback import (
     store_feedback,
     unit_by_slug,
 )
-from models import IkmElement, PublicService, Unit, db
+from models import IkmElement, PublicService, SurveyNonce, Unit, db
+from models.base import utcnow
 
 from . import bp
 
 DEFAULT_RATE_LIMIT = "5 per minute; 30 per day"
-NONCE_KEY = "publik_nonces"
-NONCE_KEEP = 10
+NONCE_MAX_AGE = 2 * 3600  # a form must be sent within two hours of loading it
+RESPONDENT_COOKIE = "kinerja_responden"
+RESPONDENT_MAX_AGE = 400 * 24 * 3600
 
 # Answer labels of the PermenPANRB 14/2017 questionnaire, per element (1 = worst, 4 = best).
 ANSWER_LABELS = {
@@ -91,19 +102,50 @@ def _elements():
     return out
 
 
-def _new_nonce() -> str:
-    token = secrets.token_urlsafe(16)
-    kept = [n for n in session.get(NONCE_KEY, []) if isinstance(n, str)][-(NONCE_KEEP - 1):]
-    session[NONCE_KEY] = kept + [token]
-    return token
+def _signer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=salt)
 
 
-def _take_nonce(token: str | None) -> bool:
-    kept = list(session.get(NONCE_KEY, []))
-    if not token or token not in kept:
+def _respondent() -> tuple[str, bool]:
+    """This device's respondent id (from its signed cookie) and whether it is new."""
+    raw = request.cookies.get(RESPONDENT_COOKIE)
+    if raw:
+        try:
+            rid = _signer("kinerja-respondent").loads(raw, max_age=RESPONDENT_MAX_AGE)
+            if isinstance(rid, str) and 10 <= len(rid) <= 40:
+                return rid, False
+        except BadSignature:
+            pass
+    return secrets.token_urlsafe(16), True
+
+
+def respondent_hash(rid: str) -> str:
+    return hashlib.sha256(f"{current_app.secret_key}|respondent|{rid}".encode()).hexdigest()[:32]
+
+
+def _new_nonce(rid: str) -> str:
+    return _signer("kinerja-survey-nonce").dumps({"n": secrets.token_urlsafe(12), "r": rid, "p": request.path})
+
+
+def _take_nonce(token: str | None, rid: str) -> bool:
+    """Consume the nonce: valid signature, younger than NONCE_MAX_AGE, issued to this device for
+    this form, and never used before (its hash is inserted under a primary key: a replay fails in
+    the database). On False the caller rolls back."""
+    if not token or len(token) > 300:
         return False
-    kept.remove(token)
-    session[NONCE_KEY] = kept
+    try:
+        data = _signer("kinerja-survey-nonce").loads(token, max_age=NONCE_MAX_AGE)
+    except BadSignature:
+        return False
+    if not isinstance(data, dict) or data.get("r") != rid or data.get("p") != request.path:
+        return False
+    db.session.execute(delete(SurveyNonce).where(
+        SurveyNonce.used_at < utcnow() - dt.timedelta(seconds=NONCE_MAX_AGE + 60)))
+    db.session.add(SurveyNonce(nonce_hash=hashlib.sha256(token.encode()).hexdigest(), used_at=utcnow()))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        return False
     return True
 
 
@@ -119,12 +161,15 @@ def _survey(unit: Unit, service: PublicService | None):
     form = FeedbackForm()
     self_url = request.path
 
+    rid, new_device = _respondent()
+
     if request.method == "POST" and period is not None:
         if form.website.data:
             # A bot filled the honeypot: say thanks, store nothing.
             return redirect(url_for("public.thanks"))
         if form.validate_on_submit():
-            if not _take_nonce(form.nonce.data):
+            if not _take_nonce(form.nonce.data, rid):
+                db.session.rollback()
                 flash("Formulir ini sudah dikirim atau kedaluwarsa. Silakan isi kembali bila perlu.", "warning")
                 return redirect(self_url)
             answers = {f"u{i}": _int_or_none(getattr(form, f"u{i}").data) for i in range(1, 10)}
@@ -134,7 +179,12 @@ def _survey(unit: Unit, service: PublicService | None):
                     employee_id=_int_or_none(form.employee.data), employee_score=_int_or_none(form.employee_score.data),
                     comment=form.comment.data,
                     client=client_hash(current_app.secret_key or "", request.remote_addr,
-                                       request.headers.get("User-Agent")))
+                                       request.headers.get("User-Agent")),
+                    respondent=respondent_hash(rid))
+            except DuplicateResponse as err:
+                db.session.rollback()
+                flash(str(err), "warning")
+                return redirect(self_url)
             except RatingError as err:
                 db.session.rollback()
                 flash(str(err), "error")
@@ -143,15 +193,22 @@ def _survey(unit: Unit, service: PublicService | None):
                 return redirect(url_for("public.thanks", u=unit.slug) if unit.slug else url_for("public.thanks"))
         else:
             flash("Mohon lengkapi isian yang ditandai.", "error")
-    form.nonce.data = _new_nonce()
+    form.nonce.data = _new_nonce(rid)
     status = 200 if request.method == "GET" or period is None else 400
     # The officer list (up to 500 names) is read only to render the form (a POST is checked by
     # store_feedback) and written by the template's own loop: WTForms' per-option rendering cost
     # more than the rest of the page.
     employees = rateable_employees(db.session, unit.id)
-    return render_template("public/feedback/form.html", form=form, unit=unit, service=service, period=period,
-                           elements=_elements(), comment_max=COMMENT_MAX, employees=employees,
-                           chosen_employee=str(form.employee.data or "")), status
+    response = make_response(render_template(
+        "public/feedback/form.html", form=form, unit=unit, service=service, period=period,
+        elements=_elements(), comment_max=COMMENT_MAX, employees=employees,
+        chosen_employee=str(form.employee.data or "")), status)
+    response.headers["Cache-Control"] = "no-store"  # the page carries this device's one-time nonce
+    if new_device:
+        response.set_cookie(RESPONDENT_COOKIE, _signer("kinerja-respondent").dumps(rid), max_age=RESPONDENT_MAX_AGE,
+                            httponly=True, samesite="Lax", path="/publik/",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
 
 
 @bp.route("/survei/")

@@ -9,6 +9,9 @@ unit where the feedback was given is public-facing and at least ``public.min_res
 name the employee in the period. The 1-4 answer scale is mapped linearly onto the period scheme's
 behaviour scale: scaled = scale_min + (mean - 1) / 3 x (scale_max - scale_min), so 1 -> scale_min,
 4 -> scale_max (on a 1-5 scheme: 2.5 -> 3; on 0-100: 3 -> 66.6667).
+
+Only responses that count (``counted()``: accepted on arrival, or released by an operator after
+burst moderation) enter the IKM and the masyarakat role; held and rejected ones never do.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from kinerja_admin.settings import get_setting
 from models import IkmBand, IkmElement, PublicFeedback, Unit
 
 from .common import resolve_period
+from .feedback import counted
 
 ELEMENT_COLUMNS = [f"u{i}" for i in range(1, 10)]
 
@@ -92,7 +96,8 @@ def _sum_columns():
 def ikm_for(session, period, unit_id: int | None = None, service_id: int | None = None) -> IkmResult:
     """IKM of one unit (or one public service, or the whole city when both are None)."""
     period = resolve_period(session, period)
-    q = select(func.count(PublicFeedback.id), *_sum_columns()).where(PublicFeedback.period_id == period.id)
+    q = select(func.count(PublicFeedback.id), *_sum_columns()).where(PublicFeedback.period_id == period.id,
+                                                                      counted())
     name = "Seluruh unit"
     if unit_id is not None:
         q = q.where(PublicFeedback.unit_id == unit_id)
@@ -111,7 +116,7 @@ def ikm_by_unit(session, period) -> list[IkmResult]:
     rows = session.execute(
         select(Unit.id, Unit.name, func.count(PublicFeedback.id), *_sum_columns())
         .join(Unit, Unit.id == PublicFeedback.unit_id)
-        .where(PublicFeedback.period_id == period.id)
+        .where(PublicFeedback.period_id == period.id, counted())
         .group_by(Unit.id, Unit.name).order_by(Unit.name)
     ).all()
     return [_result(session, r[0], r[1], r[2], r[3:], codes) for r in rows]
@@ -135,7 +140,7 @@ def masyarakat_query(period_id: int, min_responses: int):
                    func.sum(PublicFeedback.employee_score).label("score_sum"))
             .join(Unit, Unit.id == PublicFeedback.unit_id)
             .where(PublicFeedback.period_id == period_id, PublicFeedback.employee_id.is_not(None),
-                   PublicFeedback.employee_score.is_not(None), Unit.public_facing.is_(True))
+                   PublicFeedback.employee_score.is_not(None), Unit.public_facing.is_(True), counted())
             .group_by(PublicFeedback.employee_id)
             .having(n >= min_responses))
 

@@ -11,8 +11,9 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
+from kinerja_admin.rating.feedback import counted
 from kinerja_admin.rating.ikm import ELEMENT_COLUMNS, band_for, ikm_exact, round_half_up
 from kinerja_admin.settings import get_setting
 from models import Employee, Period, Position, PublicFeedback, ScoreResult, Setting, Unit
@@ -46,19 +47,25 @@ def _grouped_results(session, *conds):
 
 @dataclass
 class Ikm:
-    responses: int = 0
+    responses: int = 0  # counted (accepted or released by an operator)
     sums: list = field(default_factory=lambda: [0] * len(ELEMENT_COLUMNS))
+    held: int = 0  # held back for moderation (not in the index)
     value: Decimal | None = None
     letter: str | None = None
     label: str | None = None
+    below_minimum: bool = False
 
-    def add(self, n, sums) -> None:
+    def add(self, n, sums, held=0) -> None:
         self.responses += int(n or 0)
+        self.held += int(held or 0)
         self.sums = [a + int(b or 0) for a, b in zip(self.sums, sums)]
 
     def finish(self, session) -> "Ikm":
-        """IKM with the rating helper's exact arithmetic (rounded once) and band table."""
-        if self.responses:
+        """IKM with the rating helper's exact arithmetic (rounded once) and band table, from at
+        least `public.ikm_min_responses` counted responses."""
+        minimum = max(1, int(get_setting("public.ikm_min_responses", session)))
+        self.below_minimum = 0 < self.responses < minimum
+        if self.responses >= minimum:
             self.value = round_half_up(ikm_exact(self.sums, self.responses), 2)
             band = band_for(session, self.value)
             if band is not None:
@@ -67,9 +74,13 @@ class Ikm:
 
 
 def _grouped_feedback(session, *conds):
+    """(period_id, unit_id, counted responses, held responses, element sums of the counted ones)."""
+    is_counted = counted()
+    held = PublicFeedback.status == "held"
     return session.execute(
-        select(PublicFeedback.period_id, PublicFeedback.unit_id, func.count(PublicFeedback.id),
-               *[func.sum(getattr(PublicFeedback, c)) for c in ELEMENT_COLUMNS])
+        select(PublicFeedback.period_id, PublicFeedback.unit_id,
+               func.sum(case((is_counted, 1), else_=0)), func.sum(case((held, 1), else_=0)),
+               *[func.sum(case((is_counted, getattr(PublicFeedback, c)), else_=0)) for c in ELEMENT_COLUMNS])
         .where(*conds)
         .group_by(PublicFeedback.period_id, PublicFeedback.unit_id)
     ).all()
@@ -94,9 +105,9 @@ def city_overview(session, period: Period) -> dict:
         per_root.setdefault(tree.root_of(unit_id), Tally()).add(n, fs, fn, ss, sn, pred)
     city_ikm = Ikm()
     ikm_root: dict[int, Ikm] = {}
-    for _pid, unit_id, n, *sums in _grouped_feedback(session, PublicFeedback.period_id == period.id):
-        city_ikm.add(n, sums)
-        ikm_root.setdefault(tree.root_of(unit_id), Ikm()).add(n, sums)
+    for _pid, unit_id, n, held, *sums in _grouped_feedback(session, PublicFeedback.period_id == period.id):
+        city_ikm.add(n, sums, held)
+        ikm_root.setdefault(tree.root_of(unit_id), Ikm()).add(n, sums, held)
     rows = []
     for unit in tree.roots():
         tally = per_root.get(unit.id)
@@ -124,8 +135,8 @@ def trend(session, unit_ids: set[int] | None = None) -> list[dict]:
     for pid, _u, pred, n, fs, fn, ss, sn in _grouped_results(session, *rconds):
         tallies.setdefault(pid, Tally()).add(n, fs, fn, ss, sn, pred)
     ikms: dict[int, Ikm] = {}
-    for pid, _u, n, *sums in _grouped_feedback(session, *fconds):
-        ikms.setdefault(pid, Ikm()).add(n, sums)
+    for pid, _u, n, held, *sums in _grouped_feedback(session, *fconds):
+        ikms.setdefault(pid, Ikm()).add(n, sums, held)
     return [{"period": p, "tally": tallies.get(p.id, Tally()), "ikm": ikms.get(p.id, Ikm()).finish(session)}
             for p in periods]
 
@@ -152,9 +163,9 @@ def unit_overview(session, unit: Unit, period: Period) -> dict:
         if unit_id in child_of:
             per_child.setdefault(child_of[unit_id], Tally()).add(n, fs, fn, ss, sn, pred)
     ikm = Ikm()
-    for _pid, _u, n, *sums in _grouped_feedback(
+    for _pid, _u, n, held, *sums in _grouped_feedback(
             session, PublicFeedback.period_id == period.id, PublicFeedback.unit_id.in_(sorted(subtree))):
-        ikm.add(n, sums)
+        ikm.add(n, sums, held)
     sub_rows = [UnitRow(c, per_child[c.id], Ikm(), ordered_counts(order, per_child[c.id].predicates))
                 for c in children if c.id in per_child]
     return {"unit": unit, "period": period, "tally": total, "ikm": ikm.finish(session),
@@ -183,7 +194,8 @@ def fingerprint(session) -> str:
     parts += list(session.execute(
         select(func.count(ScoreResult.id), func.max(ScoreResult.updated_at), func.max(ScoreResult.published_at),
                func.sum(ScoreResult.version)).where(PUBLISHED)).one())
-    parts += list(session.execute(select(func.count(PublicFeedback.id), func.max(PublicFeedback.id))).one())
+    parts += list(session.execute(select(func.count(PublicFeedback.id), func.max(PublicFeedback.id),
+                                         func.max(PublicFeedback.moderated_at))).one())
     parts += list(session.execute(select(func.count(Period.id), func.max(Period.updated_at))).one())
     parts += list(session.execute(select(func.count(Unit.id), func.max(Unit.updated_at))).one())
     parts.append(session.scalar(select(Setting.value).where(Setting.key == "public.show_individual")))

@@ -200,3 +200,57 @@ def _eval(node, values):
             return None
         return _round_half_up(args[0], node.args[1].value if len(node.args) == 2 else 0)
     raise ExpressionError("Rumus tidak sah.")
+
+
+# --- result range (save-time bound check) ----------------------------------------------------
+
+def result_range(text: str, component_range: tuple[Decimal, Decimal]) -> tuple[Optional[Decimal], Optional[Decimal]]:
+    """Interval arithmetic: the smallest and largest value the expression can take when every
+    component lies in `component_range`. None for a bound means unbounded (a division by an
+    interval that contains zero)."""
+    return _interval(parse(text), component_range)
+
+
+def _mul(a, b):
+    products = [x * y for x in a for y in b]
+    return min(products), max(products)
+
+
+def _interval(node, comp):
+    if isinstance(node, ast.Constant):
+        v = Decimal(str(node.value))
+        return v, v
+    if isinstance(node, ast.Name):
+        return comp
+    if isinstance(node, ast.UnaryOp):
+        lo, hi = _interval(node.operand, comp)
+        if lo is None or hi is None:
+            return None, None
+        return (-hi, -lo) if isinstance(node.op, ast.USub) else (lo, hi)
+    if isinstance(node, ast.BinOp):
+        a, b = _interval(node.left, comp), _interval(node.right, comp)
+        if None in a or None in b:
+            return None, None
+        if isinstance(node.op, ast.Add):
+            return a[0] + b[0], a[1] + b[1]
+        if isinstance(node.op, ast.Sub):
+            return a[0] - b[1], a[1] - b[0]
+        if isinstance(node.op, ast.Mult):
+            return _mul(a, b)
+        if b[0] <= 0 <= b[1]:
+            if b[0] == b[1] == 0:
+                return Decimal(0), Decimal(0)  # x / 0 is NULL in SQL: no value at all
+            return None, None
+        return _mul(a, (1 / b[1], 1 / b[0]))
+    if isinstance(node, ast.Call):
+        args = [_interval(x, comp) for x in node.args]
+        if any(None in x for x in args):
+            return None, None
+        name = node.func.id
+        if name == "min":
+            return min(x[0] for x in args), min(x[1] for x in args)
+        if name == "max":
+            return max(x[0] for x in args), max(x[1] for x in args)
+        lo, hi = args[0]
+        return lo - Decimal("0.5"), hi + Decimal("0.5")
+    raise ExpressionError("Rumus tidak sah.")

@@ -128,6 +128,36 @@ def validate_scheme(scheme: ScoringScheme) -> None:
             parse(expr)
         except ExpressionError as err:
             raise SchemeError(str(err)) from err
+        _check_expression_range(scheme, expr)
+
+
+# Components of the expression (SKP value, behaviour and role averages) are assumed to lie in
+# [min(0, scale_min), max(COMPONENT_MAX, scale_max)]: achievement values reach 120 (PP 30/2019) and
+# behaviour stays on the scheme's scale. The result column holds NUMERIC(p, s).
+COMPONENT_MAX = Decimal(200)
+
+
+def _check_expression_range(scheme: ScoringScheme, expr: str) -> None:
+    """Refuse at save an expression whose result can overflow the result column (it would fail
+    every scoring run with a database error)."""
+    from models import ScoreResult
+
+    from .expression import result_range
+
+    col = ScoreResult.__table__.c.final_value.type
+    limit = Decimal(10) ** (col.precision - col.scale) - Decimal(1).scaleb(-col.scale)
+    lo_scale = Decimal(scheme.scale_min) if scheme.scale_min is not None else Decimal(0)
+    hi_scale = Decimal(scheme.scale_max) if scheme.scale_max is not None else Decimal(100)
+    comp = (min(Decimal(0), lo_scale), max(COMPONENT_MAX, hi_scale))
+    lo, hi = result_range(expr, comp)
+    shown = f"{limit.normalize():f}"
+    if lo is None or hi is None:
+        raise SchemeError("Rumus nilai akhir membagi dengan komponen yang dapat bernilai nol, sehingga hasilnya "
+                          f"tidak terbatas; kolom nilai akhir hanya memuat -{shown} sampai {shown}.")
+    if lo < -limit or hi > limit:
+        raise SchemeError(f"Rumus nilai akhir dapat menghasilkan {_fmt(lo)} sampai {_fmt(hi)} untuk komponen "
+                          f"{_fmt(comp[0])} sampai {_fmt(comp[1])}, di luar batas kolom nilai akhir "
+                          f"(-{shown} sampai {shown}). Perkecil pengali atau angka dalam rumus.")
 
 
 def _check_intervals(items, what: str) -> None:
