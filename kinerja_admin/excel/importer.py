@@ -898,11 +898,14 @@ class _Writer:
 
 
 def import_workbook(source, *, session=None, dry_run: bool = False, user=None,
-                    filename: str | None = None) -> ImportReport:
+                    filename: str | None = None, progress=None) -> ImportReport:
     """Read, validate and (unless dry_run or any error) write. The caller commits on success
-    and rolls back otherwise; nothing is flushed while an error is known."""
+    and rolls back otherwise; nothing is flushed while an error is known. `progress(stage, done,
+    total)` is told each phase with the rows handled (background jobs and the CLI show it)."""
     session = session or db.session
+    progress = progress or (lambda stage, done, total: None)
     report = ImportReport(filename=filename or "", dry_run=dry_run)
+    progress("Membaca berkas", 0, 0)
     try:
         data = read_workbook(source, report)
     except WorkbookError as err:
@@ -910,6 +913,8 @@ def import_workbook(source, *, session=None, dry_run: bool = False, user=None,
         return report
     if any(e.row in (None, 1) for e in report.errors):
         return report  # a missing sheet or header: row checks would only add noise
+    total = sum(len(rows) for rows in data.values())
+    progress("Memeriksa data", 0, total)
     with session.no_autoflush:
         val = _Validator(session, data, report)
         val.units()
@@ -924,7 +929,9 @@ def import_workbook(source, *, session=None, dry_run: bool = False, user=None,
         w.positions()
         w.employees()
         if report.errors or dry_run:
+            progress("Pemeriksaan selesai", total, total)
             return report
+    progress("Menyimpan data", 0, total)
     report.counts = {s: {"created": 0, "updated": 0, "unchanged": 0} for s in SHEETS}
     w = _Writer(session, val, report, write=True, user=user)
     w.units()
@@ -934,6 +941,7 @@ def import_workbook(source, *, session=None, dry_run: bool = False, user=None,
         record("import", "excel", None, changes={"counts": report.counts}, reason=w.reason, user=user, session=session)
     session.flush()
     report.written = True
+    progress("Data tersimpan", total, total)
     return report
 
 
