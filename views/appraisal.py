@@ -37,6 +37,7 @@ class PeriodView(SecuredModelView):
                      "status": "Status", "scheme": "Skema penilaian", "published_at": "Diumumkan",
                      "version": "Versi", "created_at": "Dibuat", "updated_at": "Diubah"}
     column_formatters = {"status": _label(PERIOD_STATUSES, "status")}
+    column_choices = {"status": choices(PERIOD_STATUSES)}  # filters as Indonesian options
     form_columns = ["code", "name", "start_date", "end_date", "scheme"]
 
     def validate_model(self, model, is_created, form=None):
@@ -125,6 +126,7 @@ class WorkPlanView(PlanActionsMixin, OptimisticLockMixin, SecuredModelView):
                      "innovation": "Ada inovasi", "innovation_note": "Catatan inovasi",
                      "feedback": "Umpan balik", "targets": "Sasaran", "version": "Versi",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
+    column_choices = {"status": choices(PLAN_STATUSES)}  # filters as Indonesian options
     column_formatters = {"status": _label(PLAN_STATUSES, "status"), "opd": opd_formatter(),
                          "hasil_rating": _label(CATEGORIES, "hasil_rating"),
                          "perilaku_rating": _label(CATEGORIES, "perilaku_rating")}
@@ -205,6 +207,7 @@ class RaterAssignmentView(SecuredModelView):
                      "ratee.name": "Pegawai dinilai", "ratee.nip": "NIP", "opd": "OPD", "rater": "Penilai",
                      "role": "Peran penilai", "status": "Status", "submitted_at": "Dikirim",
                      "ratings": "Nilai", "created_at": "Dibuat", "updated_at": "Diubah"}
+    column_choices = {"role": choices(RATER_ROLES), "status": choices(ASSIGNMENT_STATUSES)}
     column_formatters = {"role": _label(RATER_ROLES, "role"), "rater": lambda v, c, m, n: _masked_rater(m),
                          "status": _label(ASSIGNMENT_STATUSES, "status"),
                          "opd": lambda v, c, m, n: opd_name(m.ratee.unit_id if m.ratee else None)}

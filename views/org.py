@@ -94,6 +94,16 @@ class RankView(SecuredModelView):
     form_args = {"employee_type": {"choices": choices(EMPLOYEE_TYPES), "label": "Jenis pegawai"}}
 
 
+def _nip_digits(value):
+    """The NIP as stored: spaces, dots and dashes of a pasted display form removed before the
+    length and NIP checks run."""
+    if not isinstance(value, str):
+        return value
+    from kinerja_admin.nip import normalise_nip
+
+    return normalise_nip(value)
+
+
 class NipField:
     """Field validator: the NIP rules and uniqueness from kinerja_admin.masterdata, shown on the field."""
 
@@ -130,8 +140,11 @@ class EmployeeView(SecuredModelView):
     form_columns = ["nip", "name", "employee_type", "rank", "unit", "position", "superior", "email", "active"]
     form_overrides = {"employee_type": SelectField}
     form_args = {"employee_type": {"choices": choices(EMPLOYEE_TYPES), "label": "Jenis pegawai"},
-                 "nip": {"description": "18 digit, tanpa spasi. Contoh: 196711101992031001",
-                         "validators": [NipField()]}}
+                 "nip": {"description": "18 digit; boleh ditempel dengan spasi seperti tampilannya, "
+                                        "contoh 19671110 199203 1 001",
+                         "validators": [NipField()], "filters": [lambda v: _nip_digits(v)],
+                         # the spaced display form is 21 characters: room for it and for dots/dashes
+                         "render_kw": {"maxlength": 30, "inputmode": "numeric", "autocomplete": "off"}}}
     form_ajax_refs = {"superior": EMPLOYEE_AJAX,
                       "position": {"fields": ("name",), "page_size": 15, "minimum_input_length": 2,
                                    "placeholder": "Cari jabatan"}}
@@ -166,6 +179,7 @@ class UserView(SecuredModelView):
                      "password_changed_at": "Sandi diubah", "new_password": "Kata sandi baru",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
     column_formatters = {"role": lambda v, c, m, n: ROLES.get(m.role, m.role)}
+    column_choices = {"role": choices(ROLES)}
     form_columns = ["username", "full_name", "role", "employee", "active", "new_password"]
     form_overrides = {"role": SelectField}
     form_args = {"role": {"choices": choices(ROLES), "label": "Peran"}}

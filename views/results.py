@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_admin import expose
+from flask_admin.model.template import EndpointLinkRowAction
 
 from kinerja_admin.opd import OpdFilter, employees_in, opd_formatter, opd_name
 from models import Objection, ScoreResult
@@ -35,11 +36,16 @@ class ScoreResultView(ScoreActionsMixin, OptimisticLockMixin, ScoreResultExportM
                      "approved_at": "Disetujui", "approved_by": "Disetujui oleh",
                      "published_at": "Diumumkan", "version": "Versi", "details": "Rincian",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
+    column_choices = {"status": list(SCORE_STATUSES.items())}  # filters as Indonesian options
     column_formatters = {"status": _label(SCORE_STATUSES, "status"), "opd": opd_formatter(),
                          "hasil_category": _label(CATEGORIES, "hasil_category"),
                          "perilaku_category": _label(CATEGORIES, "perilaku_category")}
     column_details_exclude_list = ["details"]
     form_columns = ["predicate"]
+    # every result links to how it was reached (list row icon, details page button)
+    column_extra_row_actions = [EndpointLinkRowAction("fa fa-question-circle", ".explain_view",
+                                                      title="Penjelasan nilai")]
+    details_template = "admin/scoring/result_details.html"
 
     @expose("/explain/")
     def explain_view(self):
@@ -74,6 +80,7 @@ class ObjectionView(ReadOnlyModelView):
                      "decided_at": "Diputus", "decided_by": "Diputus oleh", "decision_reason": "Alasan putusan",
                      "new_predicate": "Predikat baru", "new_value": "Nilai baru",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
+    column_choices = {"status": list(OBJECTION_STATUSES.items())}
     column_formatters = {"status": _label(OBJECTION_STATUSES, "status"),
                          "opd": lambda v, c, m, n: opd_name(m.employee.unit_id if m.employee else None)}
     details_template = "admin/workflow/objection_details.html"

@@ -99,6 +99,7 @@ class ScoringSchemeView(SecuredModelView):
                                    "category_thresholds", "distribution_rules"]
     inline_models = INLINES
     details_template = "admin/scoring/scheme_details.html"
+    hidden_detail_columns = ()  # a scheme's version is its rule version, shown to readers
 
     def validate_model(self, model, is_created, form=None):
         """Rules live in kinerja_admin.scoring.validation; here they are only called."""

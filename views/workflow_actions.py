@@ -25,6 +25,7 @@ class BulkWorkflowMixin:
     {action name: (label, confirmation or None, needs_reason)}."""
 
     list_template = "admin/workflow/list.html"
+    help_slug: str | None = None  # the Panduan help block shown above the list (guide/_help.html)
     workflow_module = None
     bulk_ops: dict = {}
     # Which roles are offered each operation (the workflow still decides per row, e.g. only the
@@ -172,6 +173,8 @@ def _return_args() -> dict:
 class PlanActionsMixin(BulkWorkflowMixin):
     """Bulk actions of the work plan list."""
 
+    help_slug = "bantuan-skp"
+
     bulk_ops = {
         "submit": ("Ajukan", "Ajukan SKP terpilih?", False),
         "approve": ("Setujui", "Setujui SKP terpilih?", False),
@@ -210,6 +213,8 @@ class PlanActionsMixin(BulkWorkflowMixin):
 
 class ScoreActionsMixin(BulkWorkflowMixin):
     """Bulk actions of the score result list."""
+
+    help_slug = "bantuan-penilaian"
 
     bulk_ops = {
         "approve": ("Setujui", "Setujui hasil penilaian terpilih?", False),
