@@ -94,9 +94,12 @@ AUDIT_FIELDS = {
     "seconds": "Lama (detik)", "from": "Dari", "to": "Menjadi", "audience": "Untuk", "public": "Publik",
 }
 
+# statuses per entity (the same code reads differently: a plan is "Diajukan", a rating "Sudah dikirim")
+STATUS_BY_ENTITY = {"work_plan": PLAN_STATUSES, "period": PERIOD_STATUSES, "score_result": SCORE_STATUSES,
+                    "objection": OBJECTION_STATUSES, "rater_assignment": ASSIGNMENT_STATUSES}
 # coded values per field, shown as their labels
 _VALUE_LABELS = {
-    "status": {**PLAN_STATUSES, **PERIOD_STATUSES, **SCORE_STATUSES, **OBJECTION_STATUSES, **ASSIGNMENT_STATUSES},
+    "status": {**ASSIGNMENT_STATUSES, **OBJECTION_STATUSES, **SCORE_STATUSES, **PERIOD_STATUSES, **PLAN_STATUSES},
     "hasil_category": CATEGORIES, "perilaku_category": CATEGORIES, "hasil_rating": CATEGORIES,
     "perilaku_rating": CATEGORIES, "role": {**RATER_ROLES, **ROLES}, "aspect": TARGET_ASPECTS,
     "employee_type": EMPLOYEE_TYPES,
@@ -115,42 +118,44 @@ def audit_field(code: str | None) -> str:
     return AUDIT_FIELDS.get(code or "", code or "")
 
 
-def value_label(field: str, value) -> str:
+def value_label(field: str, value, entity: str | None = None) -> str:
     """A stored value as a reader sees it: coded values as labels, booleans as Ya/Tidak."""
     if value is None or value == "":
         return "-"
     if isinstance(value, bool):
         return "Ya" if value else "Tidak"
     if isinstance(value, dict):
-        return "; ".join(f"{audit_field(k)}: {value_label(k, v)}" for k, v in value.items())
+        return "; ".join(f"{audit_field(k)}: {value_label(k, v, entity)}" for k, v in value.items())
     if isinstance(value, list):
-        return ", ".join(value_label(field, v) for v in value)
-    labels = _VALUE_LABELS.get(field)
+        return ", ".join(value_label(field, v, entity) for v in value)
+    labels = STATUS_BY_ENTITY.get(entity) if field == "status" and entity in STATUS_BY_ENTITY else None
+    labels = labels or _VALUE_LABELS.get(field)
     if labels and str(value) in labels:
         return labels[str(value)]
     return str(value)
 
 
-def change_rows(changes) -> list[tuple[str, str, str]]:
-    """(field label, before, after) for each change. Stored shapes: {field: [before, after]} for
-    updates, {field: value} for snapshots and summaries."""
+def change_rows(changes, entity: str | None = None) -> list[tuple[str, str | None, str]]:
+    """(field label, before, after) for each change of a row of `entity` (e.g. "work_plan"). Stored
+    shapes: {field: [before, after]} for updates, {field: value} for snapshots and summaries (before
+    is None then; an empty "before" value of an update reads "-")."""
     if not changes:
         return []
     if not isinstance(changes, dict):
-        return [("", "-", str(changes))]
+        return [("", None, str(changes))]
     rows = []
     for field, v in changes.items():
         if isinstance(v, (list, tuple)) and len(v) == 2 and not isinstance(v[0], (dict, list)):
-            rows.append((audit_field(field), value_label(field, v[0]), value_label(field, v[1])))
+            rows.append((audit_field(field), value_label(field, v[0], entity), value_label(field, v[1], entity)))
         else:
-            rows.append((audit_field(field), "-", value_label(field, v)))
+            rows.append((audit_field(field), None, value_label(field, v, entity)))
     return rows
 
 
-def changes_text(changes, limit: int = 32000) -> str:
+def changes_text(changes, entity: str | None = None, limit: int = 32000) -> str:
     """The changes as one readable line ("Status: Diajukan -> Disetujui; Predikat: - -> Baik")."""
     parts = []
-    for label, before, after in change_rows(changes):
-        parts.append(f"{label}: {after}" if before == "-" else f"{label}: {before} \u2192 {after}")
+    for label, before, after in change_rows(changes, entity):
+        parts.append(f"{label}: {after}" if before is None else f"{label}: {before} \u2192 {after}")
     text = "; ".join(parts)
     return text if len(text) <= limit else text[:limit] + "..."

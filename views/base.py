@@ -100,7 +100,8 @@ def _decimal(view, value, name):
     return skor(value)
 
 
-_INDONESIAN = {bool: _bool_list, dt.date: _date, dt.datetime: _datetime, Decimal: _decimal}
+# datetime before date: Flask-Admin takes the first isinstance match, and a datetime is a date
+_INDONESIAN = {bool: _bool_list, dt.datetime: _datetime, dt.date: _date, Decimal: _decimal}
 
 
 class SecuredModelView(AccessMixin, ModelView):
@@ -283,11 +284,11 @@ class SecuredModelView(AccessMixin, ModelView):
         if not in_scope(model, current_user, db.session):
             raise DomainError("Data ini berada di luar lingkup akses Anda.")
         if audits and changes:
-            record("insert" if is_created else "update", self.audit_entity, model.id, changes=changes)
+            record("insert" if is_created else "update", self.audit_entity, _pk_value(model), changes=changes)
 
     def on_model_delete(self, model):
         if self._view_audits(model):
-            record("delete", self.audit_entity, model.id, changes=_snapshot(model))
+            record("delete", self.audit_entity, _pk_value(model), changes=_snapshot(model))
 
     def handle_view_exception(self, exc):
         if isinstance(exc, IntegrityError):
@@ -313,6 +314,11 @@ class SecuredModelView(AccessMixin, ModelView):
             flash(str(exc), "error")
             return True
         return super().handle_view_exception(exc)
+
+
+def _pk_value(model):
+    """The primary key of any model (settings are keyed by `key`, not `id`)."""
+    return getattr(model, model.__mapper__.primary_key[0].key)
 
 
 def _snapshot(model) -> dict:

@@ -22,10 +22,10 @@ def _person(view, context, model, name):
 
 
 def _changes_table(view, context, model, name):
-    rows = change_rows(model.changes)
+    rows = change_rows(model.changes, model.entity)
     if not rows:
         return "-"
-    body = "".join(f"<tr><td>{escape(f)}</td><td>{escape(b)}</td><td>{escape(a)}</td></tr>" for f, b, a in rows)
+    body = "".join(f"<tr><td>{escape(f)}</td><td>{escape(b or '-')}</td><td>{escape(a)}</td></tr>" for f, b, a in rows)
     return Markup('<table class="table table-sm table-bordered mb-0"><thead><tr><th>Isian</th><th>Sebelum</th>'
                   f"<th>Sesudah</th></tr></thead><tbody>{body}</tbody></table>")
 
