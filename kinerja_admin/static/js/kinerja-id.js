@@ -35,3 +35,12 @@
   // form.js applies the widgets on DOM ready; this handler is registered first, so it runs first.
   if (window.jQuery) { window.jQuery(wrap); }
 }());
+
+/* Flask-Admin's menus ("Tambah Filter", the filter names, action menus) are links to
+   "javascript:void(0)"; their jQuery handlers do the work, and the browser's own follow-up (running
+   that javascript: URL) is refused by the Content-Security-Policy with a console error on every
+   click. Cancel just that default action; the handlers still run. */
+document.addEventListener('click', function (event) {
+  var link = event.target && event.target.closest ? event.target.closest('a[href^="javascript:"]') : null;
+  if (link) { event.preventDefault(); }
+}, true);
