@@ -328,6 +328,9 @@ def _voice_pages(voice):
         "/admin/setting/", f"/admin/setting/edit/?id={setting.key}", "/admin/setting/edit/?id=rating.self_enabled",
         "/admin/guide_page/", f"/admin/guide_page/edit/?id={guide.id}", "/admin/excel_import/",
         "/admin/objection/", "/admin/employee/?page_size=500", "/panduan/", "/panduan/siklus", "/panduan/operator",
+        f"/admin/scoring_scheme/details/?id={period.scheme_id}", "/admin/rating_completeness/",
+        "/admin/unit/", "/admin/position/", "/admin/behaviour_rating/", f"/admin/cetak/evaluasi/{result.id}",
+        f"/admin/cetak/skp/{plan.id}", "/publik/",
     ]
     return pages
 
