@@ -74,6 +74,7 @@ class Config:
     KINERJA_EMBEDDED_WORKERS = _int("KINERJA_EMBEDDED_WORKERS", 1)
     # Job files (exports, uploads, error lists); shared by the web process and the workers
     KINERJA_JOB_DIR = os.environ.get("KINERJA_JOB_DIR")  # None -> instance/jobs
+    KINERJA_JOB_KEEP_DAYS = _int("KINERJA_JOB_KEEP_DAYS", 7)  # result files are removed after this
 
     TESTING = False
 

@@ -127,6 +127,7 @@ def main() -> None:
     ap.add_argument("--keep", default=None, help="keep the work directory (database, workbook, logs) here")
     ap.add_argument("--redis-db", type=int, default=3, help="Redis database for the queue (emptied)")
     ap.add_argument("--baseline-seconds", type=float, default=20.0)
+    ap.add_argument("--reuse", action="store_true", help="keep the database already in --keep / --database-url")
     a = ap.parse_args()
 
     import bench_export
@@ -134,9 +135,18 @@ def main() -> None:
     tmp = a.keep or tempfile.mkdtemp(prefix="bench-jobs-")
     Path(tmp).mkdir(parents=True, exist_ok=True)
     url = a.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-    print(f"Menyiapkan kota demo dengan {a.employees} pegawai di {url.split('@')[-1]} ...", flush=True)
-    info = bench_export.setup(url, a.employees)
-    print(f"  demo {info['demo_seconds']} s, {info['score_results']} hasil penilaian", flush=True)
+    if a.reuse:
+        from sqlalchemy import create_engine, text
+
+        with create_engine(url).connect() as conn:
+            conn.execute(text("DELETE FROM job"))
+            conn.commit()
+            info = {"score_results": conn.execute(text("SELECT count(*) FROM score_result")).scalar()}
+        print(f"Memakai basis data yang ada: {info['score_results']} hasil penilaian", flush=True)
+    else:
+        print(f"Menyiapkan kota demo dengan {a.employees} pegawai di {url.split('@')[-1]} ...", flush=True)
+        info = bench_export.setup(url, a.employees)
+        print(f"  demo {info['demo_seconds']} s, {info['score_results']} hasil penilaian", flush=True)
 
     queue = f"redis://127.0.0.1:6379/{a.redis_db}"
     try:

@@ -271,3 +271,42 @@ def test_cli_shows_progress_of_the_same_work(app, demo, tmp_path):
     n = db.session.scalar(select(func.count()).select_from(ScoreResult).where(
         ScoreResult.unit_id.in_(unit_subtree(db.session, dinkes))))
     assert f"{n} pegawai" in res.output
+
+
+def test_job_left_running_by_a_dead_worker_is_reported_failed(app, demo):
+    import datetime as dt
+
+    from kinerja_admin.jobs import fail_stale_jobs
+    from models.base import utcnow
+
+    operator = demo["users"]["operator"]
+    old = Job(kind="export", title="lama", params={}, status="running", stage="Menulis", done=5, total=60,
+              user_id=operator.id, scope_role="operator", heartbeat_at=utcnow() - dt.timedelta(hours=3))
+    fresh = Job(kind="export", title="baru", params={}, status="running", stage="Menulis", done=5, total=60,
+                user_id=operator.id, scope_role="operator", heartbeat_at=utcnow())
+    db.session.add_all([old, fresh])
+    db.session.commit()
+    assert fail_stale_jobs(db.session) == 1
+    db.session.expire_all()
+    assert db.session.get(Job, old.id).status == "failed" and "Tugas terhenti" in db.session.get(Job, old.id).error
+    assert db.session.get(Job, fresh.id).status == "running"
+
+
+def test_old_result_files_are_removed_but_the_job_stays(app, demo, tmp_path):
+    import datetime as dt
+
+    from kinerja_admin.jobs import purge_old_files
+    from models.base import utcnow
+
+    path = tmp_path / "lama.xlsx"
+    path.write_bytes(b"PK")
+    operator = demo["users"]["operator"]
+    job = Job(kind="export", title="lama", params={}, status="done", stage="Selesai", done=1, total=1,
+              user_id=operator.id, scope_role="operator", file_path=str(path), file_name="x.xlsx", message="Siap.",
+              finished_at=utcnow() - dt.timedelta(days=8))
+    db.session.add(job)
+    db.session.commit()
+    assert purge_old_files(db.session, days=7) == 1
+    db.session.expire_all()
+    job = db.session.get(Job, job.id)
+    assert not path.exists() and job.file_path is None and "sudah dihapus" in job.message

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import time
-from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
@@ -19,24 +17,6 @@ from kinerja_admin.settings import get_setting
 from models import Period, ScoreResult, db
 
 from .base import SecuredBaseView
-
-ERROR_TTL_SECONDS = 24 * 3600
-
-
-def _error_dir() -> Path:
-    path = Path(current_app.instance_path) / "excel-errors"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _purge_old(path: Path) -> None:
-    now = time.time()
-    for f in path.glob("*.xlsx"):
-        try:
-            if now - f.stat().st_mtime > ERROR_TTL_SECONDS:
-                f.unlink()
-        except OSError:
-            pass
 
 
 def upload_limit_bytes() -> int:
@@ -106,15 +86,6 @@ class ExcelImportView(SecuredBaseView):
         if not started and job.error:
             flash(job.error, "error")
         return redirect(url_for("jobs.detail", job_id=job.id))
-
-    @expose("/kesalahan/<token>/")
-    def errors(self, token: str):
-        if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
-            abort(404)
-        path = _error_dir() / f"{current_user.id}-{token}.xlsx"
-        if not path.is_file():
-            abort(404)
-        return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name="kesalahan-impor.xlsx")
 
 
 class ScoreResultExportMixin:

@@ -39,6 +39,15 @@ def job_status(job: Job) -> dict:
                 "done", "failed") else None}
 
 
+def _resume_embedded(jobs) -> None:
+    """Embedded queue: a job still waiting after a restart of the web process gets a consumer again
+    as soon as someone looks at it (otherwise only the next started job would wake one)."""
+    if any(j.status == "queued" for j in jobs):
+        from kinerja_admin.jobs.queue import get_queue
+
+        get_queue().ensure_consumer()
+
+
 class JobsView(SecuredBaseView):
     extra_js = None
 
@@ -55,12 +64,14 @@ class JobsView(SecuredBaseView):
     def index(self):
         everyone = self._everyone_allowed() and request.args.get("semua") == "1"
         jobs = [j for j in user_jobs(db.session, current_user, everyone=everyone) if may_see(j, current_user)]
+        _resume_embedded(jobs)
         return self.render("admin/jobs/index.html", jobs=jobs, kinds=JOB_KINDS, statuses=JOB_STATUSES,
                            everyone=everyone, may_everyone=self._everyone_allowed(), status_of=job_status)
 
     @expose("/<int:job_id>/")
     def detail(self, job_id: int):
         job = self._get(job_id)
+        _resume_embedded([job])
         return self.render("admin/jobs/detail.html", job=job, kinds=JOB_KINDS, statuses=JOB_STATUSES,
                            info=job_status(job), result=job.result or {})
 

@@ -84,7 +84,7 @@ class ScoringSchemeView(SecuredModelView):
     column_searchable_list = ["code", "name"]
     column_filters = ["kind", "is_preset", "locked"]
     column_labels = {"code": "Kode", "name": "Nama skema", "kind": "Jenis", "regulation": "Dasar hukum",
-                     "description": "Keterangan", "version": "Versi", "is_preset": "Bawaan regulasi",
+                     "description": "Keterangan", "version": "Versi aturan", "is_preset": "Bawaan regulasi",
                      "locked": "Terkunci", "based_on": "Turunan dari", "scale_min": "Skala minimal",
                      "scale_max": "Skala maksimal", "final_expression": "Rumus nilai akhir",
                      "round_decimals": "Pembulatan (desimal) sebelum predikat",

@@ -36,6 +36,7 @@ def start_job(kind: str, title: str, params: dict, *, user, period_id: int | Non
     """Create and queue a job. Returns (job, started); `started` is False when the same job of this
     user was already waiting or running (that one is returned) or the queue could not be reached."""
     session = session or db.session
+    purge_old_files(session)
     same = active_duplicate(session, user, kind, params)
     if same is not None:
         return same, False
@@ -55,6 +56,49 @@ def start_job(kind: str, title: str, params: dict, *, user, period_id: int | Non
         return job, False
     session.expire_all()  # immediate mode: the job already ran on another session
     return session.get(Job, job_id), True
+
+
+STALE_AFTER_HOURS = 2
+STALE_MESSAGE = ("Tugas terhenti: pekerja yang menjalankannya berhenti (misalnya server dimulai ulang). "
+                 "Tidak ada data yang diubah; jalankan ulang tugas ini.")
+
+
+def fail_stale_jobs(session, hours: float = STALE_AFTER_HOURS) -> int:
+    """Jobs left 'running' by a worker that died (no progress for `hours`) are marked failed; their
+    work was one transaction, so nothing of it was kept. Called when a consumer starts."""
+    import datetime as dt
+
+    limit = utcnow() - dt.timedelta(hours=hours)
+    stale = session.scalars(db.select(Job).where(
+        Job.status == "running", db.func.coalesce(Job.heartbeat_at, Job.started_at, Job.created_at) < limit)).all()
+    for job in stale:
+        job.status, job.stage, job.error, job.finished_at = "failed", "Gagal", STALE_MESSAGE, utcnow()
+    if stale:
+        session.commit()
+    return len(stale)
+
+
+def purge_old_files(session, days: int | None = None) -> int:
+    """Remove the files of jobs finished more than KINERJA_JOB_KEEP_DAYS days ago (exports are large);
+    the job row stays, saying the file was removed."""
+    import datetime as dt
+    import os
+
+    from flask import current_app
+
+    days = days if days is not None else int(current_app.config.get("KINERJA_JOB_KEEP_DAYS", 7))
+    limit = utcnow() - dt.timedelta(days=days)
+    old = session.scalars(db.select(Job).where(Job.file_path.is_not(None), Job.finished_at < limit)).all()
+    for job in old:
+        try:
+            os.unlink(job.file_path)
+        except OSError:
+            pass
+        job.file_path = None
+        job.message = ((job.message or "") + f" Berkas hasil sudah dihapus (disimpan {days} hari).").strip()
+    if old:
+        session.commit()
+    return len(old)
 
 
 def user_jobs(session, user, *, everyone: bool = False, limit: int = 50) -> list[Job]:

@@ -30,6 +30,7 @@ def worker_cmd(workers, processes):
             with app.app_context():
                 db.engine.dispose(close=False)
 
+    queue._sweep()
     click.echo(f"Pekerja tugas e-Kinerja: antrean {queue.mode} '{queue.huey.name}', {workers} "
                f"{'proses' if processes else 'thread'}. Hentikan dengan Ctrl+C.")
     queue.consumer(workers=workers, worker_type="process" if processes else "thread").run()

@@ -88,7 +88,21 @@ class JobQueue:
                                         check_worker_health=False)
             consumer.start()  # starts daemon threads and returns
             self._consumer = consumer
+            self._sweep()
             log.info("embedded job consumer started (%s thread(s), queue %s)", workers, self.huey.name)
+
+    def _sweep(self) -> None:
+        """Jobs a dead worker left 'running' are reported failed (kinerja_admin.jobs.fail_stale_jobs)."""
+        from models import db
+
+        from . import fail_stale_jobs
+
+        try:
+            with self.app.app_context():
+                fail_stale_jobs(db.session)
+                db.session.remove()
+        except Exception:  # pragma: no cover - never block a consumer start on the sweep
+            log.exception("could not check for stale jobs")
 
     def stop_consumer(self, graceful: bool = True) -> None:
         consumer, self._consumer = self._consumer, None
