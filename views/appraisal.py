@@ -6,6 +6,7 @@ from flask_admin.actions import action
 from sqlalchemy import select
 from wtforms import SelectField
 
+from kinerja_admin.formatting import bobot
 from kinerja_admin.opd import OpdFilter, employees_in, opd_formatter, opd_name
 from models import BehaviourRating, Indicator, Period, RaterAssignment, Target, WorkPlan
 from models.base import (
@@ -174,7 +175,9 @@ class IndicatorView(SecuredModelView):
                      "target_value": "Target", "unit_label": "Satuan", "lower_is_better": "Makin kecil makin baik",
                      "formula_code": "Rumus", "realisations": "Realisasi", "created_at": "Dibuat",
                      "updated_at": "Diubah"}
-    column_formatters = {"aspect": _label(TARGET_ASPECTS, "aspect")}
+    # targets and realisations are quantities, not scores: 0-2 decimals ("12", "47,5")
+    column_formatters = {"aspect": _label(TARGET_ASPECTS, "aspect"),
+                         "target_value": lambda v, c, m, n: bobot(m.target_value)}
     form_columns = ["target", "aspect", "description", "target_value", "unit_label", "lower_is_better",
                     "formula_code"]
     form_overrides = {"aspect": SelectField}
@@ -192,6 +195,7 @@ class RealisationView(SecuredModelView):
                      "evidence_note": "Catatan bukti", "feedback": "Umpan balik penilai",
                      "recorded_by": "Dicatat oleh", "created_at": "Dicatat", "updated_at": "Diubah"}
     form_columns = ["indicator", "value", "evidence_url", "evidence_note", "feedback"]
+    column_formatters = {"value": lambda v, c, m, n: bobot(m.value)}
 
     scoped_selects = {"indicator": Indicator}
 
