@@ -88,10 +88,12 @@ class OpdFilter(BaseSQLAFilter):
         self.via = via
 
     def get_options(self, view):
-        try:
-            return opd_options()
-        except Exception:  # no application/database yet (the view is built inside create_app)
+        # Flask-Admin also asks while building the views inside create_app: no database query
+        # then (it would open a transaction on whatever session is current); the list page asks
+        # again per request (views.base.SecuredModelView._get_filter_groups).
+        if not has_request_context():
             return []
+        return opd_options()
 
     def clean(self, value):
         return int(value)

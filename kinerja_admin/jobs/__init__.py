@@ -54,7 +54,9 @@ def start_job(kind: str, title: str, params: dict, *, user, period_id: int | Non
         job.status, job.stage, job.error, job.finished_at = "failed", "Gagal", QUEUE_DOWN, utcnow()
         session.commit()
         return job, False
-    session.expire_all()  # immediate mode: the job already ran on another session
+    # a new transaction (not just expired objects): under REPEATABLE READ (MariaDB) the old one would
+    # keep showing the row as queued after an immediate-mode job finished on its own session
+    session.rollback()
     return session.get(Job, job_id), True
 
 
