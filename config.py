@@ -79,6 +79,16 @@ class Config:
     # Name of the instance shown in the UI
     KINERJA_INSTANCE_NAME = os.environ.get("KINERJA_INSTANCE_NAME", "BKPSDM Kota Binjai")
 
+    # Background jobs (kinerja_admin.jobs): unset = embedded (huey on SQLite in the instance folder, a
+    # consumer thread in the web process); redis://127.0.0.1:6379/1 = Redis with separate workers
+    # (`flask --app wsgi kinerja worker`); "immediate" = run at once in the caller (tests).
+    KINERJA_QUEUE_URL = os.environ.get("KINERJA_QUEUE_URL", "")
+    KINERJA_QUEUE_NAME = os.environ.get("KINERJA_QUEUE_NAME", "kinerja")
+    KINERJA_EMBEDDED_WORKERS = _int("KINERJA_EMBEDDED_WORKERS", 1)
+    # Job files (exports, uploads, error lists); shared by the web process and the workers
+    KINERJA_JOB_DIR = os.environ.get("KINERJA_JOB_DIR")  # None -> instance/jobs
+    KINERJA_JOB_KEEP_DAYS = _int("KINERJA_JOB_KEEP_DAYS", 7)  # result files are removed after this
+
     TESTING = False
 
 
@@ -91,3 +101,5 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     SESSION_COOKIE_SECURE = False
+    # jobs run at once in the test's own thread; tests/test_jobs.py runs the real consumers
+    KINERJA_QUEUE_URL = os.environ.get("KINERJA_TEST_QUEUE_URL", "immediate")

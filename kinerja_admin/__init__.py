@@ -89,6 +89,17 @@ def create_app(config=None) -> Flask:
     from .public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    from . import jobs, panduan
+
+    panduan.init_app(app)  # /panduan/ and the contextual help blocks
+    jobs.init_app(app)  # the task queue (embedded consumer starts with the first job)
+
+    @app.route("/favicon.ico")
+    def favicon():
+        from flask import send_from_directory
+
+        return send_from_directory(Path(__file__).parent / "static", "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                                   max_age=7 * 24 * 3600)
 
     @app.route("/")
     def root():

@@ -61,6 +61,11 @@ ACCESS: dict[str, dict[str, str]] = {
     # system
     "audit_log": {"admin": "rx", "inspektur": "rx"},
     "setting": {"admin": "ru", "operator": "r", "inspektur": "r"},
+    # Panduan pages (views.system.GuidePageView): BKPSDM runs the sosialisasi and edits the text
+    "guide_page": {"admin": "rcud", "operator": "ru", "inspektur": "r"},
+    # background jobs page (views.jobs.JobsView): everyone sees their own jobs; starting one needs the
+    # right of the work itself (period 'a', score_result 'x', excel_import 'c'), checked again when it runs
+    "jobs": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
     # Excel master-data import page (views.excel.ExcelImportView): r = page and template, c = upload
     "excel_import": {"admin": "rc", "operator": "rc", "inspektur": "r"},
     # Kinerja Saya (views.me.MeView): own results only; accounts without an employee record get a notice

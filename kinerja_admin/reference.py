@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from models import IkmBand, IkmElement, PositionKind, Rank, Setting, db
+from models import GuidePage, IkmBand, IkmElement, PositionKind, Rank, Setting, db
 
+from .guide_content import GUIDE_PAGES
 from .scoring.presets import seed_presets
 from .settings import DEFAULT_SETTINGS
 
@@ -90,6 +91,12 @@ def seed_reference(session=None) -> dict[str, int]:
         session.add_all(IkmBand(lower=Decimal(lo), upper=Decimal(hi), letter=le, label=la)
                         for lo, hi, le, la in IKM_BANDS)
         added["ikm_band"] = len(IKM_BANDS)
+
+    have_pages = set(session.scalars(select(GuidePage.slug)))
+    new = [GuidePage(slug=slug, title=title, audience=audience, public=public, seq=seq, body=body)
+           for slug, title, audience, public, seq, body in GUIDE_PAGES if slug not in have_pages]
+    session.add_all(new)
+    added["guide_page"] = len(new)
 
     added["scoring_scheme"] = seed_presets(session)
     session.flush()

@@ -29,12 +29,49 @@ DEFAULT_SETTINGS: list[tuple[str, str, str, str]] = [
     ("public.client_burst", "10", "int",
      "Respons survei dari satu perangkat/alamat dalam rentang waktu di atas yang membuat semuanya ditahan"),
     ("public.ikm_min_responses", "1", "int", "Minimal respons terhitung agar IKM sebuah unit ditampilkan di portal"),
+    ("tampilan.zona_waktu", "Asia/Jakarta", "str",
+     "Zona waktu semua jam yang ditampilkan: Asia/Jakarta (WIB), Asia/Makassar (WITA) atau Asia/Jayapura (WIT)"),
 ]
+
+# What the admin shows instead of the technical key and type (the key stays the code's name).
+SETTING_LABELS = {
+    "objection.window_days": "Batas waktu keberatan (hari)",
+    "rating.anonymity_k": "Ambang anonimitas penilai",
+    "rating.peer_min": "Rekan penilai minimal",
+    "rating.peer_max": "Rekan penilai maksimal",
+    "rating.self_enabled": "Penilaian diri sendiri",
+    "public.min_responses": "Respons publik minimal",
+    "public.show_individual": "Hasil per pegawai di portal publik",
+    "nip.pppk_digit13": "Digit penanda PPPK pada NIP",
+    "nip.min_age_at_appointment": "Usia minimal saat pengangkatan (tahun)",
+    "period.evaluation_frequency": "Frekuensi evaluasi periodik",
+    "login.max_delay_seconds": "Jeda terlama setelah gagal masuk (detik)",
+    "public.burst_size": "Batas respons survei identik",
+    "public.burst_minutes": "Rentang pemeriksaan lonjakan survei (menit)",
+    "public.client_burst": "Batas respons survei per perangkat",
+    "public.ikm_min_responses": "Respons minimal IKM di portal",
+    "password.min_length": "Panjang minimal kata sandi",
+    "upload.max_mb": "Ukuran unggahan maksimal (MB)",
+    "tampilan.zona_waktu": "Zona waktu tampilan",
+}
+TYPE_LABELS = {"int": "Bilangan bulat", "decimal": "Bilangan desimal", "bool": "Ya/Tidak", "str": "Teks"}
+TRUE_WORDS = {"1", "true", "yes", "ya", "on"}
+
+
+def setting_label(key: str) -> str:
+    return SETTING_LABELS.get(key, key)
+
+
+def value_label(value_type: str, value: str) -> str:
+    """A stored value as the admin shows it (booleans as Ya/Tidak)."""
+    if value_type == "bool":
+        return "Ya" if str(value).strip().lower() in TRUE_WORDS else "Tidak"
+    return value
 
 _CASTS = {
     "int": int,
     "decimal": Decimal,
-    "bool": lambda v: str(v).strip().lower() in {"1", "true", "yes", "ya", "on"},
+    "bool": lambda v: str(v).strip().lower() in TRUE_WORDS,
     "str": str,
 }
 
@@ -50,6 +87,19 @@ def get_setting(key: str, session=None):
     return _CASTS.get(row.value_type, str)(row.value)
 
 
+def validate_setting(key: str, value_type: str, value: str) -> None:
+    """validate_setting_value plus the rules of particular keys (a real time zone name)."""
+    validate_setting_value(value_type, value)
+    if key == "tampilan.zona_waktu":
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(str(value).strip())
+        except Exception:
+            raise ValueError(f"Zona waktu '{value}' tidak dikenal. Contoh: Asia/Jakarta (WIB), Asia/Makassar "
+                             "(WITA), Asia/Jayapura (WIT).") from None
+
+
 def validate_setting_value(value_type: str, value: str) -> None:
     """Raise ValueError with an Indonesian message when the value does not fit its type."""
     try:
@@ -59,4 +109,5 @@ def validate_setting_value(value_type: str, value: str) -> None:
         else:
             _CASTS.get(value_type, str)(value)
     except Exception:
-        raise ValueError(f"Nilai '{value}' tidak sesuai tipe {value_type}.") from None
+        raise ValueError(f"Nilai '{value}' tidak sesuai tipe {TYPE_LABELS.get(value_type, value_type).lower()}.") \
+            from None

@@ -3,6 +3,8 @@ from kinerja_admin.extensions import db
 
 from .appraisal import Indicator, Period, Realisation, Target, WorkPlan
 from .audit import AuditLog, Setting
+from .guide import GuidePage
+from .jobs import Job
 from .org import Position, PositionKind, Rank, Unit
 from .people import Employee, User
 from .public import IkmBand, IkmElement, PublicFeedback, PublicService, SurveyNonce
@@ -24,7 +26,7 @@ from .rules import (
 
 __all__ = [
     "db", "AchievementBand", "AuditLog", "BehaviourAspect", "BehaviourRating", "CategoryThreshold",
-    "ComponentWeight", "DistributionRule", "Employee", "IkmBand", "IkmElement", "Indicator",
+    "ComponentWeight", "DistributionRule", "Employee", "GuidePage", "Job", "IkmBand", "IkmElement", "Indicator",
     "Objection", "Period", "Position", "PositionKind", "PredicateBand", "PredicateMatrixCell",
     "PublicFeedback", "PublicService", "SurveyNonce", "Rank", "RaterAssignment", "RaterRoleWeight", "Realisation",
     "SchemeFormula", "ScoreDetail", "ScoreResult", "ScoringScheme", "Setting", "SpecialExpectation",

@@ -53,6 +53,7 @@ PLAN_STATUSES = {
 }
 SCORE_STATUSES = {"computed": "Dihitung", "approved": "Disetujui", "published": "Diumumkan"}
 OBJECTION_STATUSES = {"filed": "Diajukan", "accepted": "Diterima", "rejected": "Ditolak"}
+ASSIGNMENT_STATUSES = {"pending": "Belum diisi", "submitted": "Sudah dikirim"}
 RATER_ROLES = {
     "atasan": "Atasan",
     "rekan": "Rekan kerja",

@@ -97,4 +97,5 @@ class User(TimestampMixin, db.Model):
         return self.role in roles
 
     def __str__(self) -> str:
-        return self.username
+        # people are shown by name (e.g. "Disetujui oleh"), the username is only the login
+        return self.full_name or self.username

@@ -23,10 +23,12 @@ ROLES = ["admin", "operator", "inspektur", "penilai", "pegawai"]
 PERSONAL = {"employee", "work_plan", "target", "indicator", "realisation", "rater_assignment",
             "behaviour_rating", "special_expectation", "score_result", "objection"}
 # Readable by every logged-in role, not personal.
-EVERYONE = {"admin", "period", "me", "my_ratings", "cetak"}
+# "jobs": everyone sees their own background jobs only (tests/test_jobs.py checks whose jobs).
+EVERYONE = {"admin", "period", "me", "my_ratings", "cetak", "jobs"}
 # Organisation master data, reference and rule tables: BKPSDM staff and auditors only.
 STAFF = {"unit", "position", "position_kind", "rank", "scoring_scheme", "unit_rating", "public_service",
-         "public_feedback", "feedback_moderation", "ikm_element", "ikm_band", "setting", "ikm", "rating_completeness", "excel_import"}
+         "public_feedback", "feedback_moderation", "ikm_element", "ikm_band", "setting", "ikm",
+         "rating_completeness", "excel_import", "guide_page"}
 # Accounts and the audit trail: administrators and auditors only.
 SECURITY = {"user", "audit_log"}
 CLASSIFIED = PERSONAL | EVERYONE | STAFF | SECURITY

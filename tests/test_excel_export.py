@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -135,19 +136,30 @@ def test_penilai_export_holds_only_their_scope(app, scored, tmp_path):
     assert {a["ID"] for a in audit if a["Entitas"] == "score_result"} <= result_ids
 
 
+def _export(client, query=""):
+    """Start the export from the list (a background job) and download its workbook from the job page."""
+    rv = client.get(f"/admin/score_result/export-xlsx/{query}")
+    assert rv.status_code == 302 and "/admin/jobs/" in rv.headers["Location"], rv.status_code
+    page = client.get(rv.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="(/admin/jobs/\d+/unduh)"', page)
+    assert link, page[page.find("<h2"):][:2000]
+    rv = client.get(link.group(1))
+    assert rv.status_code == 200 and rv.mimetype.endswith("spreadsheetml.sheet")
+    return rv
+
+
 def test_admin_export_obeys_filters_and_search(app, client, scored):
     login_as(client, scored["users"]["operator"])
     view = next(v for v in app.extensions["admin"][0]._views if v.endpoint == "score_result")
     key = next(k for k, (_, flt) in view._filter_args.items()
                if getattr(flt.column, "key", None) == "predicate" and type(flt).__name__ == "FilterEqual")
-    rv = client.get(f"/admin/score_result/export-xlsx/?flt0_{key}=Kurang")
-    assert rv.status_code == 200 and rv.mimetype.endswith("spreadsheetml.sheet")
+    rv = _export(client, f"?flt0_{key}=Kurang")
     _, rows = _table(_read(rv.data)["Nilai Pegawai"])
     expected = db.session.scalar(select(func.count()).select_from(ScoreResult).where(ScoreResult.predicate == "Kurang"))
     assert len(rows) == expected > 0 and {r["Predikat"] for r in rows} == {"Kurang"}
     # search by name on top of the filter
     name = rows[0]["Nama"]
-    rv = client.get(f"/admin/score_result/export-xlsx/?flt0_{key}=Kurang&search={name.split(',')[0]}")
+    rv = _export(client, f"?flt0_{key}=Kurang&search={name.split(',')[0]}")
     _, rows2 = _table(_read(rv.data)["Nilai Pegawai"])
     assert 1 <= len(rows2) <= len(rows) and all(name.split(",")[0] in r["Nama"] for r in rows2)
     summary = [c for row in _read(rv.data)["Ringkasan"].iter_rows(values_only=True) for c in row if c is not None]
@@ -158,7 +170,7 @@ def test_admin_export_obeys_filters_and_search(app, client, scored):
 
 
 def test_export_rights(app, client, scored):
-    for role, code in (("inspektur", 200), ("operator", 200), ("penilai", 403), ("pegawai", 403)):
+    for role, code in (("inspektur", 302), ("operator", 302), ("penilai", 403), ("pegawai", 403)):
         login_as(client, scored["users"][role])
         assert client.get("/admin/score_result/export-xlsx/").status_code == code, role
     client.get("/logout")

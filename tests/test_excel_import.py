@@ -385,12 +385,12 @@ def test_upload_page_dry_run_and_import(app, client):
     tpl = client.get("/admin/excel_import/templat/")
     assert tpl.status_code == 200 and openpyxl.load_workbook(io.BytesIO(tpl.data)).sheetnames[-1] == "Pegawai"
     rv = client.post("/admin/excel_import/", data={"file": (io.BytesIO(workbook()), "pegawai.xlsx"), "dry_run": "1"},
-                     content_type="multipart/form-data")
-    html = rv.get_data(as_text=True)
+                     content_type="multipart/form-data", follow_redirects=True)
+    html = rv.get_data(as_text=True)  # the job page of the (background) import
     assert rv.status_code == 200 and "Uji coba berhasil" in html
     assert db.session.scalar(select(Employee.id).where(Employee.nip == BOSS)) is None
     rv = client.post("/admin/excel_import/", data={"file": (io.BytesIO(workbook()), "pegawai.xlsx")},
-                     content_type="multipart/form-data")
+                     content_type="multipart/form-data", follow_redirects=True)
     assert "Impor berhasil" in rv.get_data(as_text=True)
     assert db.session.scalar(select(Employee.id).where(Employee.nip == BOSS)) is not None
 
@@ -400,17 +400,24 @@ def test_upload_page_errors_on_screen_and_as_workbook(app, client):
     rows = [list(r) for r in EMPLOYEES]
     rows[2][3] = "Z/z"
     rv = client.post("/admin/excel_import/", data={"file": (io.BytesIO(workbook(employees=rows)), "x.xlsx")},
-                     content_type="multipart/form-data")
+                     content_type="multipart/form-data", follow_redirects=True)
     html = rv.get_data(as_text=True)
     assert "Tidak ada data yang disimpan" in html and "Pangkat/golongan &#39;Z/z&#39; tidak ada" in html
-    link = re.search(r'href="([^"]+/kesalahan/[0-9a-f]{32}/)"', html).group(1)
+    link = re.search(r'href="(/admin/jobs/\d+/unduh)"', html).group(1)
     err = client.get(link)
     assert err.status_code == 200
     ws = openpyxl.load_workbook(io.BytesIO(err.data))["Kesalahan"]
     assert ws["A2"].value == "Pegawai" and ws["B2"].value == 4 and "Z/z" in ws["E2"].value
     assert db.session.scalar(select(func.count()).select_from(Employee)) == 0
-    # another user cannot fetch it
-    assert client.get(link.replace(link.split("/")[-2], "0" * 32)).status_code == 404
+    # a user who may not import (an inspector reads the import page only) cannot fetch it
+    from models import User
+
+    inspector = User(username="insp_excel", role="inspektur", full_name="Inspektur Uji")
+    inspector.set_password("Sandi#Panjang2026")
+    db.session.add(inspector)
+    db.session.commit()
+    login_as(client, inspector)
+    assert client.get(link).status_code == 404
 
 
 def test_oversized_upload_is_refused_and_app_keeps_serving(app, client):
@@ -449,7 +456,8 @@ def test_upload_requires_csrf_token(app, client):
 
         token = csrf_from(client.get("/admin/excel_import/").get_data(as_text=True))
         rv = client.post("/admin/excel_import/", data={"file": (io.BytesIO(workbook()), "x.xlsx"),
-                                                       "csrf_token": token}, content_type="multipart/form-data")
+                                                       "csrf_token": token}, content_type="multipart/form-data",
+                         follow_redirects=True)
         assert rv.status_code == 200 and "Impor berhasil" in rv.get_data(as_text=True)
     finally:
         app.config["WTF_CSRF_ENABLED"] = False

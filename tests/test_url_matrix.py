@@ -34,6 +34,8 @@ FN_RIGHT = {
     "decide_view": "r",
     # period lifecycle page: open to readers; the workflow lets only staff/admin change the status
     "status_view": "r",
+    # job page (views.jobs): a user's own jobs; whose job a user may open is checked by the view
+    "detail": "r", "status": "r", "download": "r",
 }
 # Views whose create/edit/delete are switched off for everyone whatever the table says.
 NEVER = {("score_result", "create_view"), ("objection", "create_view"), ("audit_log", "create_view"),
@@ -44,8 +46,9 @@ NEVER = {("score_result", "create_view"), ("objection", "create_view"), ("audit_
          ("public_feedback", "delete_view"), ("public_feedback", "ajax_update"),
          ("setting", "create_view"), ("setting", "delete_view")}
 # Served to everyone, logged in or not.
-OPEN = {"auth.login", "healthz", "static", "admin.static", "root"}
-OPEN_PREFIXES = ("public.",)
+OPEN = {"auth.login", "healthz", "static", "admin.static", "root", "favicon"}
+# the portal, and Panduan (its public pages without login; the others send to the login page)
+OPEN_PREFIXES = ("public.", "guide.")
 # Needs a login, nothing more.
 LOGIN_ONLY = {"auth.logout"}
 

@@ -49,6 +49,16 @@ def foreign_submitted(demo):
                               .order_by(WorkPlan.id)).all()
 
 
+def bulk_all(client, url, op, **extra):
+    """POST an operation on all rows matching the filters the way a clerk does: the first POST
+    shows the confirmation page (count and filters in words), the second confirms that count."""
+    page = client.post(url, data={"op": op, **extra})
+    assert page.status_code == 200, page.status_code
+    html = page.get_data(as_text=True)
+    expected = re.search(r'name="expected" value="(\d+)"', html).group(1)
+    return client.post(url, data={"op": op, "confirm": "1", "expected": expected, **extra})
+
+
 def flashes(client):
     with client.session_transaction() as s:
         return [m for _c, m in s.get("_flashes", [])]
@@ -86,7 +96,7 @@ def test_all_matching_filter_stays_inside_scope(app, client, demo):
     mine, foreign = penilai_plans(demo), foreign_submitted(demo)
     login_as(client, demo["users"]["penilai"])
     key = flt(app, "work_plan", "Status")
-    rv = client.post(f"/admin/work_plan/bulk-all/?{key}=submitted", data={"op": "approve"})
+    rv = bulk_all(client, f"/admin/work_plan/bulk-all/?{key}=submitted", "approve")
     assert rv.status_code == 302 and f"{key}=submitted" in rv.headers["Location"]
     assert f"{len(mine)} disetujui, 0 dilewati." in flashes(client)
     st = statuses(mine + foreign)
@@ -100,7 +110,7 @@ def test_all_matching_filter_for_operator_respects_the_filter(app, client, demo)
     draft = db.session.scalars(select(WorkPlan.id).where(WorkPlan.status == "draft")).all()
     login_as(client, demo["users"]["operator"])
     key = flt(app, "work_plan", "Status")
-    rv = client.post(f"/admin/work_plan/bulk-all/?{key}=submitted", data={"op": "approve"})
+    rv = bulk_all(client, f"/admin/work_plan/bulk-all/?{key}=submitted", "approve")
     assert rv.status_code == 302
     st = statuses(submitted + draft)
     assert {st[i] for i in submitted} == {"approved"} and {st[i] for i in draft} == {"draft"}
@@ -111,7 +121,7 @@ def test_all_matching_reports_skipped_rows(app, client, demo):
     login_as(client, demo["users"]["operator"])
     key = flt(app, "work_plan", "Status")
     n_draft = db.session.scalar(select(func.count()).select_from(WorkPlan).where(WorkPlan.status == "draft"))
-    client.post(f"/admin/work_plan/bulk-all/?{key}=draft", data={"op": "approve"})
+    bulk_all(client, f"/admin/work_plan/bulk-all/?{key}=draft", "approve")
     msgs = flashes(client)
     assert f"0 disetujui, {n_draft} dilewati." in msgs
     assert any("status Draf, bukan Diajukan" in m for m in msgs)
@@ -146,7 +156,8 @@ def test_return_with_reason_page_all_matching(app, client, demo):
     assert rv.status_code == 302
     loc = rv.headers["Location"]
     assert "scope=filter" in loc
-    assert f"{len(mine)} data" in client.get(loc).get_data(as_text=True)
+    page = client.get(loc).get_data(as_text=True)
+    assert f'<b id="jumlah-data">{len(mine)}</b> data' in page and "Status sama dengan Diajukan" in page
     rv = client.post(loc, data={"op": "return", "reason": "Lengkapi indikator"})
     assert rv.status_code == 302
     st = statuses(mine + foreign)
@@ -163,7 +174,7 @@ def test_bulk_posts_need_csrf_token(app, client, demo):
             "op": "return", "ids": str(mine[0]), "reason": "x"}).status_code == 400
         html = client.get("/admin/work_plan/").get_data(as_text=True)
         token = csrf_from(html)
-        rv = client.post("/admin/work_plan/bulk-all/", data={"op": "approve", "csrf_token": token})
+        rv = bulk_all(client, "/admin/work_plan/bulk-all/", "approve", csrf_token=token)
         assert rv.status_code == 302
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
@@ -186,7 +197,7 @@ def test_score_result_bulk_approve_and_publish(client, demo):
     ids = db.session.scalars(select(ScoreResult.id).order_by(ScoreResult.id)).all()
     login_as(client, demo["users"]["operator"])
     assert "Semua sesuai filter" in client.get("/admin/score_result/").get_data(as_text=True)
-    client.post("/admin/score_result/bulk-all/", data={"op": "approve"})
+    bulk_all(client, "/admin/score_result/bulk-all/", "approve")
     # the operator is an employee too: their own result waits for someone else (separation of duties)
     messages = flashes(client)
     assert f"{len(ids) - 1} disetujui, 1 dilewati." in messages

@@ -4,12 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask_admin import Admin
+from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 
 from models import (
     AuditLog,
     BehaviourRating,
     Employee,
+    GuidePage,
     IkmBand,
     IkmElement,
     Indicator,
@@ -45,13 +47,14 @@ from .appraisal import (
 )
 from .base import DashboardView
 from .excel import ExcelImportView
+from .jobs import JobsView
 from .me import MeView, PrintView
 from .org import EmployeeView, PositionKindView, PositionView, RankView, UnitView, UserView
 from .public import FeedbackModerationView, IkmBandView, IkmElementView, PublicFeedbackView, PublicServiceView
 from .rating import CompletenessView, IkmView, MyRatingsView
 from .results import ObjectionView, ScoreResultView
 from .rules import ScoringSchemeView, UnitRatingView
-from .system import AuditLogView, SettingView
+from .system import AuditLogView, GuidePageView, SettingView
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "kinerja_admin" / "translations"
 
@@ -113,4 +116,7 @@ def init_admin(app) -> Admin:
     add(UserView(User, name="Pengguna", category=SYSTEM))
     add(AuditLogView(AuditLog, name="Jejak Audit", category=SYSTEM))
     add(SettingView(Setting, name="Pengaturan", category=SYSTEM))
+    add(GuidePageView(GuidePage, name="Halaman Panduan", category=SYSTEM))
+    add(JobsView(name="Tugas", endpoint="jobs", url="/admin/jobs"))
+    admin.add_link(MenuLink(name="Panduan", url="/panduan/"))
     return admin

@@ -3,11 +3,22 @@ from __future__ import annotations
 
 from flask_admin import expose
 from flask_admin.actions import action
+from sqlalchemy import select
 from wtforms import SelectField
 
+from kinerja_admin.formatting import bobot
+from kinerja_admin.opd import OpdFilter, employees_in, opd_formatter, opd_name
 from kinerja_admin.scoring.formulas import FORMULA_CHOICES
-from models import Employee, Indicator, Period, Target, WorkPlan
-from models.base import CATEGORIES, PERIOD_STATUSES, PLAN_STATUSES, RATER_ROLES, TARGET_ASPECTS, choices
+from models import BehaviourRating, Employee, Indicator, Period, RaterAssignment, Target, WorkPlan
+from models.base import (
+    ASSIGNMENT_STATUSES,
+    CATEGORIES,
+    PERIOD_STATUSES,
+    PLAN_STATUSES,
+    RATER_ROLES,
+    TARGET_ASPECTS,
+    choices,
+)
 
 from .base import ReadOnlyModelView, SecuredModelView
 from .org import EMPLOYEE_AJAX
@@ -28,6 +39,7 @@ class PeriodView(SecuredModelView):
                      "status": "Status", "scheme": "Skema penilaian", "published_at": "Diumumkan",
                      "version": "Versi", "created_at": "Dibuat", "updated_at": "Diubah"}
     column_formatters = {"status": _label(PERIOD_STATUSES, "status")}
+    column_choices = {"status": choices(PERIOD_STATUSES)}  # filters as Indonesian options
     form_columns = ["code", "name", "start_date", "end_date", "scheme"]
 
     def validate_model(self, model, is_created, form=None):
@@ -87,34 +99,38 @@ class PeriodView(SecuredModelView):
 
     @action("hitung_nilai", "Hitung nilai", "Hitung nilai seluruh pegawai pada periode terpilih?")
     def action_hitung_nilai(self, ids):
-        """Scoring engine issue: one transaction per period (kinerja_admin.scoring.engine)."""
-        from flask import flash
+        """Scoring runs as a background job per period (kinerja_admin.jobs; the engine is
+        kinerja_admin.scoring.engine): the clerk follows its progress on /admin/jobs/."""
+        from flask import flash, redirect, url_for
+        from flask_login import current_user
 
-        from kinerja_admin.scoring.engine import ScoringError, score_period, summary_message
-        from models import db
+        from kinerja_admin.jobs import start_job
 
+        started = []
         for period in self.scoped_ids_query(ids).order_by(Period.code).all():
-            try:
-                summary = score_period(db.session, period)
-                db.session.commit()
-            except ScoringError as err:
-                db.session.rollback()
-                flash(str(err), "error")
-                continue
-            flash(summary_message(summary), "success")
-            for warning in summary["warnings"]:
-                flash(f"Peringatan distribusi: {warning}", "warning")
+            job, new = start_job("score", f"Hitung nilai periode {period.code}", {"period_id": period.id},
+                                 user=current_user, period_id=period.id)
+            started.append(job)
+            if job.status == "failed" and job.error:
+                flash(job.error, "error")
+            elif not new:
+                flash(f"Penghitungan nilai periode {period.code} sudah berjalan (tugas no. {job.id}).", "info")
+            else:
+                flash(f"Penghitungan nilai periode {period.code} dimulai sebagai tugas no. {job.id}.", "success")
+        if len(started) == 1:
+            return redirect(url_for("jobs.detail", job_id=started[0].id))
+        return redirect(url_for("jobs.index"))
 
 
 class WorkPlanView(PlanActionsMixin, OptimisticLockMixin, SecuredModelView):
     audit_entity = "work_plan"
-    column_list = ["period", "employee", "unit", "rater", "status", "submitted_at", "approved_at"]
+    column_list = ["period", "employee", "unit", "opd", "rater", "status", "submitted_at", "approved_at"]
     column_default_sort = [("period_id", True), ("id", True)]
     column_searchable_list = ["employee.name", "employee.nip"]
-    column_filters = ["period.code", "status", "unit.name"]
+    column_filters = ["period.code", "status", "unit.name", OpdFilter(WorkPlan.unit_id)]
     column_labels = {"period": "Periode", "period.code": "Periode", "employee": "Pegawai",
                      "employee.name": "Nama pegawai", "employee.nip": "NIP", "unit": "Unit kerja",
-                     "unit.name": "Unit kerja", "position": "Jabatan", "rater": "Pejabat penilai",
+                     "unit.name": "Unit kerja", "opd": "OPD", "position": "Jabatan", "rater": "Pejabat penilai",
                      "rater_superior": "Atasan pejabat penilai", "status": "Status",
                      "return_reason": "Alasan dikembalikan", "submitted_at": "Diajukan",
                      "approved_at": "Disetujui", "approved_by": "Disetujui oleh",
@@ -122,7 +138,8 @@ class WorkPlanView(PlanActionsMixin, OptimisticLockMixin, SecuredModelView):
                      "innovation": "Ada inovasi", "innovation_note": "Catatan inovasi",
                      "feedback": "Umpan balik", "targets": "Sasaran", "version": "Versi",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
-    column_formatters = {"status": _label(PLAN_STATUSES, "status"),
+    column_choices = {"status": choices(PLAN_STATUSES)}  # filters as Indonesian options
+    column_formatters = {"status": _label(PLAN_STATUSES, "status"), "opd": opd_formatter(),
                          "hasil_rating": _label(CATEGORIES, "hasil_rating"),
                          "perilaku_rating": _label(CATEGORIES, "perilaku_rating")}
     column_details_exclude_list = ["targets"]
@@ -196,10 +213,12 @@ class IndicatorView(OptimisticLockMixin, SecuredModelView):
     column_filters = ["aspect"]
     column_labels = {"target": "Sasaran (RHK)", "aspect": "Aspek", "description": "Indikator",
                      "target_value": "Target", "unit_label": "Satuan", "lower_is_better": "Makin kecil makin baik",
-                     "formula_code": "Rumus", "realisations": "Realisasi", "version": "Versi",
-                     "created_at": "Dibuat", "updated_at": "Diubah"}
+                     "formula_code": "Rumus", "realisations": "Realisasi", "created_at": "Dibuat",
+                     "updated_at": "Diubah"}
+    # targets are quantities, not scores: 0-2 decimals ("12", "47,5")
     column_formatters = {"aspect": _label(TARGET_ASPECTS, "aspect"),
-                         "formula_code": _label(dict(FORMULA_CHOICES), "formula_code")}
+                         "formula_code": _label(dict(FORMULA_CHOICES), "formula_code"),
+                         "target_value": lambda v, c, m, n: bobot(m.target_value)}
     form_columns = ["target", "aspect", "description", "target_value", "unit_label", "lower_is_better",
                     "formula_code"]
     # the formula is chosen from the built-in ones; the period's scheme must allow it (policy invariant)
@@ -224,18 +243,24 @@ class RealisationView(OptimisticLockMixin, SecuredModelView):
                      "recorded_by": "Dicatat oleh", "version": "Versi", "created_at": "Dicatat", "updated_at": "Diubah"}
     form_columns = ["indicator", "value", "evidence_url", "evidence_note", "feedback"]
     form_ajax_refs = {"indicator": INDICATOR_AJAX}
+    column_formatters = {"value": lambda v, c, m, n: bobot(m.value)}
 
 
 class RaterAssignmentView(SecuredModelView):
-    column_list = ["period", "ratee", "rater", "role", "status", "submitted_at"]
+    column_list = ["period", "ratee", "opd", "rater", "role", "status", "submitted_at"]
     column_default_sort = [("period_id", True), ("id", True)]
-    column_filters = ["period.code", "role", "status"]
+    column_filters = ["period.code", "role", "status",
+                      OpdFilter(RaterAssignment.ratee_id,
+                                via=lambda ids: RaterAssignment.ratee_id.in_(employees_in(ids)))]
     column_searchable_list = ["ratee.name", "ratee.nip"]
     column_labels = {"period": "Periode", "period.code": "Periode", "ratee": "Pegawai dinilai",
-                     "ratee.name": "Pegawai dinilai", "ratee.nip": "NIP", "rater": "Penilai",
+                     "ratee.name": "Pegawai dinilai", "ratee.nip": "NIP", "opd": "OPD", "rater": "Penilai",
                      "role": "Peran penilai", "status": "Status", "submitted_at": "Dikirim",
                      "ratings": "Nilai", "created_at": "Dibuat", "updated_at": "Diubah"}
-    column_formatters = {"role": _label(RATER_ROLES, "role"), "rater": lambda v, c, m, n: _masked_rater(m)}
+    column_choices = {"role": choices(RATER_ROLES), "status": choices(ASSIGNMENT_STATUSES)}
+    column_formatters = {"role": _label(RATER_ROLES, "role"), "rater": lambda v, c, m, n: _masked_rater(m),
+                         "status": _label(ASSIGNMENT_STATUSES, "status"),
+                         "opd": lambda v, c, m, n: opd_name(m.ratee.unit_id if m.ratee else None)}
     column_details_exclude_list = ["ratings"]
     form_columns = ["period", "ratee", "rater", "role"]
     form_overrides = {"role": SelectField}
@@ -318,10 +343,14 @@ def _masked_rater(m):
 
 
 class BehaviourRatingView(ReadOnlyModelView):
-    column_list = ["assignment", "aspect", "value", "comment"]
+    column_list = ["assignment", "opd", "aspect", "value", "comment"]
     column_default_sort = ("id", True)
-    column_labels = {"assignment": "Penugasan", "aspect": "Aspek perilaku", "value": "Nilai",
+    column_filters = [OpdFilter(BehaviourRating.assignment_id, via=lambda ids: BehaviourRating.assignment_id.in_(
+        select(RaterAssignment.id).where(RaterAssignment.ratee_id.in_(employees_in(ids)))))]
+    column_labels = {"assignment": "Penugasan", "opd": "OPD", "aspect": "Aspek perilaku", "value": "Nilai",
                      "comment": "Komentar", "created_at": "Dibuat", "updated_at": "Diubah"}
+    column_formatters = {"opd": lambda v, c, m, n: opd_name(m.assignment.ratee.unit_id
+                                                            if m.assignment and m.assignment.ratee else None)}
 
 
 class SpecialExpectationView(SecuredModelView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from decimal import Decimal
 
 from flask import abort, flash, redirect, request, url_for
@@ -21,7 +22,7 @@ from wtforms.validators import ValidationError
 
 from kinerja_admin import permissions, policy
 from kinerja_admin.audit import record
-from kinerja_admin.formatting import angka, tanggal
+from kinerja_admin.formatting import skor, tanggal, waktu
 from kinerja_admin.scope import in_scope, scope_query
 from kinerja_admin.security import CsvFormulaSafeMixin
 from models import db
@@ -52,6 +53,13 @@ class AccessMixin:
         return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
+def nip_search(term):
+    """A NIP pasted in its display form ("19950505 202012 1 001") searches as the stored digits."""
+    if term and re.fullmatch(r"[\d\s.\-\u00a0]{8,30}", term) and sum(c.isdigit() for c in term) >= 8:
+        return re.sub(r"[\s.\-\u00a0]", "", term)
+    return term
+
+
 class ScopedAjaxLoader(QueryAjaxModelLoader):
     """Autocomplete lookups obey the row scope of the related model. Extra options: ``joins`` (tables
     joined so that ``fields`` may search their columns, e.g. the employee's name for a plan) and
@@ -61,6 +69,9 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         self.joins = tuple(options.pop("joins", ()))
         self.label = options.pop("label", None)
         super().__init__(name, session, model, **options)
+
+    def get_list(self, term, offset=0, limit=10):
+        return super().get_list(nip_search(term), offset, limit)
 
     def get_query(self):
         query = super().get_query()
@@ -98,23 +109,25 @@ def _date(view, value, name):
 
 
 def _datetime(view, value, name):
-    return tanggal(value, with_time=True)
+    return waktu(value)  # stored in UTC, shown in the instance's zone (WIB by default)
 
 
 def _decimal(view, value, name):
-    return angka(value)
+    # Numeric columns are scores unless a view formats them otherwise (weights: formatting.bobot)
+    return skor(value)
 
 
-_INDONESIAN = {bool: _bool_list, dt.date: _date, dt.datetime: _datetime, Decimal: _decimal}
+# datetime before date: Flask-Admin takes the first isinstance match, and a datetime is a date
+_INDONESIAN = {bool: _bool_list, dt.datetime: _datetime, dt.date: _date, Decimal: _decimal}
 
 
 class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
     # Indonesian rendering of booleans, dates and numbers (exports keep raw values)
     column_type_formatters = {**typefmt.BASE_FORMATTERS, **_INDONESIAN}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **_INDONESIAN, bool: _bool_text}
-    page_size = 20  # Flask-Admin's default; clerks pick 50 or 100, bulk operations cover all matching rows
+    page_size = 20  # Flask-Admin's default; clerks pick up to 500, bulk operations cover all matching rows
     can_set_page_size = True
-    page_size_options = (20, 50, 100)
+    page_size_options = (20, 50, 100, 200, 500)
     can_view_details = True
     details_modal = False
     edit_modal = False
@@ -173,9 +186,46 @@ class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
     def get_count_query(self):
         return scope_query(super().get_count_query(), self.model, current_user)
 
-    def get_list(self, page, *args, **kwargs):
+    def get_list(self, page, sort_column, sort_desc, search, filters, *args, **kwargs):
         # ?page=-5 would become a negative OFFSET, which PostgreSQL and MariaDB reject.
-        return super().get_list(max(page, 0) if isinstance(page, int) else page, *args, **kwargs)
+        page = max(page, 0) if isinstance(page, int) else page
+        return super().get_list(page, sort_column, sort_desc, nip_search(search), filters, *args, **kwargs)
+
+    # --- filters: options read at request time, and the current filters in words -------------
+    def _get_filter_groups(self):
+        groups = super()._get_filter_groups()
+        if not groups:
+            return groups
+        for flt_index, flt in enumerate(self._filters or []):
+            if getattr(flt, "dynamic_options", False):
+                for items in groups.values():
+                    for item in items:
+                        if item.get("index") == flt_index:
+                            item["options"] = flt.get_options(self) or None
+        return groups
+
+    def filters_in_words(self, search=None, filters=None) -> list[str]:
+        """The list's current search and filters as Indonesian phrases (confirmation pages, exports),
+        e.g. ["OPD Dinas Kesehatan (dengan seluruh sub-unitnya)", "Status sama dengan Dihitung"]."""
+        if search is None and filters is None:
+            args = self._get_list_extra_args()
+            search, filters = args.search, args.filters
+        words = []
+        if search:
+            words.append(f"pencarian \u201c{search}\u201d")
+        for idx, name, value in filters or []:
+            flt = self._filters[idx]
+            if hasattr(flt, "describe"):
+                words.append(flt.describe(value))
+                continue
+            shown = value
+            options = flt.get_options(self) if getattr(flt, "options", None) else None
+            if options:
+                labels = {str(k): str(v) for k, v in options}
+                parts = value if isinstance(value, (list, tuple)) else str(value).split(",")
+                shown = ", ".join(labels.get(str(p).strip(), str(p).strip()) for p in parts)
+            words.append(f"{name} {flt.operation()} {shown}")
+        return words
 
     def get_one(self, id):
         pk = self.model.__mapper__.primary_key[0]
@@ -186,6 +236,12 @@ class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
         if row is None:
             abort(404)
         return row
+
+    # the optimistic-lock version is a technical counter: never shown as "Versi 3"
+    hidden_detail_columns = ("version",)
+
+    def get_details_columns(self):
+        return [(n, label) for n, label in super().get_details_columns() if n not in self.hidden_detail_columns]
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -244,11 +300,10 @@ class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
         if value is None or value == "":
             return "-"
         if isinstance(value, bool):
-            return "Ya" if value else "Tidak"
-        if isinstance(value, Decimal):
-            return angka(value)
-        if isinstance(value, (dt.date, dt.datetime)):
-            return tanggal(value, with_time=isinstance(value, dt.datetime))
+            return _bool_text(self, value, name)
+        formatter = _INDONESIAN.get(type(value))
+        if formatter is not None:
+            return str(formatter(self, value, name))
         return str(value)
 
     def create_form(self, obj=None):
@@ -326,11 +381,11 @@ class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
         if not in_scope(model, current_user, db.session):
             raise DomainError("Data ini berada di luar lingkup akses Anda.")
         if audits and changes:
-            record("insert" if is_created else "update", self.audit_entity, model.id, changes=changes)
+            record("insert" if is_created else "update", self.audit_entity, _pk_value(model), changes=changes)
 
     def on_model_delete(self, model):
         if self._view_audits(model):
-            record("delete", self.audit_entity, model.id, changes=_snapshot(model))
+            record("delete", self.audit_entity, _pk_value(model), changes=_snapshot(model))
 
     def handle_view_exception(self, exc):
         if isinstance(exc, IntegrityError):
@@ -356,6 +411,11 @@ class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
             flash(str(exc), "error")
             return True
         return super().handle_view_exception(exc)
+
+
+def _pk_value(model):
+    """The primary key of any model (settings are keyed by `key`, not `id`)."""
+    return getattr(model, model.__mapper__.primary_key[0].key)
 
 
 def _snapshot(model) -> dict:

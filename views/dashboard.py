@@ -22,13 +22,14 @@ def _view(admin, endpoint):
     return None
 
 
-def list_url(admin, endpoint: str, search: str | None = None, **equals) -> str | None:
+def list_url(admin, endpoint: str, search: str | None = None, opd: int | None = None, **equals) -> str | None:
     """URL of a model list filtered with Flask-Admin's own 'equals' filters.
 
     ``equals`` maps "table.column" (e.g. ``period.code``, ``work_plan.status``) to a value (an
     'equals' filter) or to a tuple of values (an 'in list' filter); the filter argument names are
     looked up in the view's filter table, so they stay right when the view's column_filters
-    change. Returns None when the user may not read the list.
+    change. `opd` adds the view's OPD filter (the OPD with all its sub-units). Returns None when the
+    user may not read the list.
     """
     if not permissions.can(endpoint, current_user.role, "r"):
         return None
@@ -47,6 +48,13 @@ def list_url(admin, endpoint: str, search: str | None = None, **equals) -> str |
                     and getattr(getattr(col, "table", None), "name", None) == table:
                 args[f"flt{pos}_{arg}"] = ",".join(value) if isinstance(value, (tuple, list)) else value
                 pos += 1
+                break
+    if opd is not None:
+        from kinerja_admin.opd import OpdFilter
+
+        for arg, (_idx, flt) in (view._filter_args or {}).items():
+            if isinstance(flt, OpdFilter):
+                args[f"flt{pos}_{arg}"] = str(opd)
                 break
     if search:
         args["search"] = search
@@ -92,6 +100,20 @@ def render_dashboard(view):
         dist = reports.distribution(session, period, user)
         ctx["distribution"] = dist
         ctx["distribution_chart"] = bar_chart(dist, title=f"Sebaran predikat periode {code}")
+    if ctx["full"]:
+        from kinerja_admin.guidance import participation
+
+        rows = participation(session, period, user)
+        for r in rows:
+            oid = r["opd"].id
+            r["not_submitted_url"] = list_url(admin, "work_plan", opd=oid, **{"period.code": code,
+                                                                             "work_plan.status": ("draft", "returned")})
+            r["waiting_url"] = list_url(admin, "work_plan", opd=oid, **{"period.code": code,
+                                                                       "work_plan.status": "submitted"})
+            r["ratings_url"] = list_url(admin, "rater_assignment", opd=oid, **{"period.code": code,
+                                                                              "rater_assignment.status": "pending"})
+            r["results_url"] = list_url(admin, "score_result", opd=oid, **{"period.code": code})
+        ctx["participation"] = rows
     if ctx["full"]:
         curve = reports.curve(session, period)
         for u in curve["units"]:

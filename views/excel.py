@@ -2,13 +2,9 @@
 endpoint mixed into ScoreResultView. Business rules live in kinerja_admin.excel."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
-import secrets
 import tempfile
-import time
-from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
@@ -16,30 +12,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kinerja_admin.excel.importer import error_workbook, import_workbook
 from kinerja_admin.excel.template import XLSX_MIME, build_template
 from kinerja_admin.settings import get_setting
 from models import Period, ScoreResult, db
 
 from .base import SecuredBaseView
-
-ERROR_TTL_SECONDS = 24 * 3600
-
-
-def _error_dir() -> Path:
-    path = Path(current_app.instance_path) / "excel-errors"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _purge_old(path: Path) -> None:
-    now = time.time()
-    for f in path.glob("*.xlsx"):
-        try:
-            if now - f.stat().st_mtime > ERROR_TTL_SECONDS:
-                f.unlink()
-        except OSError:
-            pass
 
 
 def upload_limit_bytes() -> int:
@@ -95,38 +72,20 @@ class ExcelImportView(SecuredBaseView):
             flash("Pilih berkas Excel (.xlsx) yang akan diimpor.", "error")
             return redirect(url_for(".index"))
         dry_run = bool(request.form.get("dry_run"))
-        try:
-            report = import_workbook(upload, session=db.session, dry_run=dry_run, user=current_user,
-                                     filename=os.path.basename(upload.filename))
-        except Exception:
-            db.session.rollback()
-            raise
-        token = None
-        if not report.ok:
-            db.session.rollback()
-            path = _error_dir()
-            _purge_old(path)
-            token = secrets.token_hex(16)
-            (path / f"{current_user.id}-{token}.xlsx").write_bytes(error_workbook(report))
-            flash(f"Impor dibatalkan: {len(report.errors)} kesalahan ditemukan. Tidak ada data yang disimpan.",
-                  "error")
-        elif dry_run:
-            db.session.rollback()
-            flash(f"Uji coba berhasil, tidak ada data yang disimpan. {report.summary()}.", "info")
-        else:
-            db.session.commit()
-            flash(f"Impor berhasil. {report.summary()}.", "success")
-        return self.render("excel/import.html", report=report, limit_mb=limit_mb, error_token=token,
-                           may_write=True)
+        # The upload is kept in the job folder and checked/imported by a background job
+        # (kinerja_admin.jobs): a 10 000-row file no longer holds a web worker until it is killed.
+        from kinerja_admin.jobs import start_job
+        from kinerja_admin.jobs.handlers import new_file
 
-    @expose("/kesalahan/<token>/")
-    def errors(self, token: str):
-        if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
-            abort(404)
-        path = _error_dir() / f"{current_user.id}-{token}.xlsx"
-        if not path.is_file():
-            abort(404)
-        return send_file(path, mimetype=XLSX_MIME, as_attachment=True, download_name="kesalahan-impor.xlsx")
+        filename = os.path.basename(upload.filename)
+        path = new_file(current_app._get_current_object(), "unggahan")
+        upload.save(str(path))
+        what = "Uji coba impor" if dry_run else "Impor"
+        job, started = start_job("import", f"{what} {filename}",
+                                 {"upload": str(path), "filename": filename, "dry_run": dry_run}, user=current_user)
+        if not started and job.error:
+            flash(job.error, "error")
+        return redirect(url_for("jobs.detail", job_id=job.id))
 
 
 class ScoreResultExportMixin:
@@ -135,10 +94,9 @@ class ScoreResultExportMixin:
 
     list_template = "excel/score_result_list.html"
 
-    @expose("/export-xlsx/")
-    def export_xlsx(self):
-        if not self.can_export:
-            abort(403)
+    def export_spec(self):
+        """(period, condition on ScoreResult, filters in words) of the list's current filters and
+        search inside the user's row scope, or None when nothing matches. Used by the export job."""
         args = self._get_list_extra_args()
         _, query = self.get_list(0, None, False, args.search, args.filters, execute=False, page_size=0)
         ids = query.enable_eagerloads(False).with_entities(ScoreResult.id).order_by(None)
@@ -149,33 +107,44 @@ class ScoreResultExportMixin:
         wanted = request.args.get("periode")
         period = next((p for p in periods if p.code == wanted), None) if wanted else (periods[0] if periods else None)
         if period is None:
-            flash("Tidak ada hasil penilaian untuk diekspor dengan penyaringan ini.", "error")
-            return redirect(self.get_url(".index_view", **{k: v for k, v in request.args.items()}))
-        desc = []
-        if args.search:
-            desc.append(f"pencarian '{args.search}'")
-        for idx, name, value in args.filters or []:
-            flt = self._filters[idx]
-            desc.append(f"{name} {flt.operation()} {value}")
+            return None
+        desc = self.filters_in_words(args.search, args.filters)
         if len(periods) > 1:
             desc.append(f"periode {period.code} (terbaru dari {len(periods)} periode pada daftar)")
-        from kinerja_admin.excel.exporter import export_period
+        return period, selected, desc
 
-        fd, tmp = tempfile.mkstemp(prefix="ekspor-", suffix=".xlsx")
-        os.close(fd)
-        try:
-            export_period(period, tmp, session=db.session, user=current_user, result_filter=selected,
-                          filter_desc="Penyaringan: " + "; ".join(desc) if desc else "",
-                          generated_by=current_user.username,
-                          instance_name=current_app.config.get("KINERJA_INSTANCE_NAME", "BKPSDM"))
-            db.session.rollback()
-            fh = open(tmp, "rb")
-        finally:
-            # the open handle keeps the data readable on POSIX after the unlink
-            try:
-                os.unlink(tmp)
-            except OSError:  # pragma: no cover - Windows keeps the file until closed
-                pass
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
-        return send_file(fh, mimetype=XLSX_MIME, as_attachment=True,
-                         download_name=f"hasil-penilaian-{period.code}-{stamp}.xlsx")
+    @expose("/export-xlsx/")
+    def export_xlsx(self):
+        """The inspector workbook of the list's current filters (one OPD with the OPD filter, the whole
+        city without) as a background job: the clerk watches its progress and downloads it on
+        /admin/jobs/."""
+        if not self.can_export:
+            abort(403)
+        spec = self.export_spec()
+        if spec is None:
+            flash("Tidak ada hasil penilaian untuk diekspor dengan penyaringan ini.", "error")
+            return redirect(self.get_url(".index_view", **{k: v for k, v in request.args.items()}))
+        period, _selected, desc = spec
+        from kinerja_admin.jobs import start_job
+
+        args = request.args.to_dict()
+        params = {"endpoint": self.endpoint, "args": args, "opd_slug": self._opd_slug()}
+        scope = "; ".join(desc) if desc else "seluruh pegawai"
+        job, started = start_job("export", f"Ekspor Excel periode {period.code} ({scope})", params,
+                                 user=current_user, period_id=period.id)
+        if not started and job.error:
+            flash(job.error, "error")
+        elif not started:
+            flash(f"Ekspor yang sama sedang berjalan (tugas no. {job.id}).", "info")
+        return redirect(url_for("jobs.detail", job_id=job.id))
+
+    def _opd_slug(self) -> str | None:
+        """A short name of the OPD filtered on (for the file name), if exactly one."""
+        from kinerja_admin.opd import OpdFilter, tree
+
+        args = self._get_list_extra_args()
+        found = [value for idx, _name, value in args.filters or [] if isinstance(self._filters[idx], OpdFilter)]
+        if len(found) != 1:
+            return None
+        unit = tree().units.get(OpdFilter._int(found[0]))
+        return re.sub(r"[^a-z0-9]+", "-", (unit.code or unit.name).lower()).strip("-") if unit else None

@@ -18,7 +18,8 @@ from .base import SecuredBaseView
 
 
 def _now_local():
-    return personal.local_time(utcnow(), current_app.config.get("BABEL_DEFAULT_TIMEZONE"))[0]
+    """Now, in UTC like every stored time; templates show it in the instance's zone (|waktu)."""
+    return utcnow()
 
 
 def _can_print() -> bool:

@@ -15,7 +15,8 @@ from kinerja_admin.masterdata import (
     check_unit_deletable,
 )
 from kinerja_admin.nip import format_nip
-from models import Employee, Position
+from kinerja_admin.opd import OpdFilter, opd_formatter
+from models import Employee, Position, Unit
 from models.base import EMPLOYEE_TYPES, ROLES, choices
 
 from .base import DomainError, SecuredModelView
@@ -33,12 +34,14 @@ def _domain(fn, *args, **kw):
 
 class UnitView(SecuredModelView):
     audit_entity = "unit"
-    column_list = ["code", "name", "kind", "parent", "public_facing", "active"]
+    column_list = ["code", "name", "kind", "parent", "opd", "public_facing", "active"]
     column_searchable_list = ["code", "name"]
-    column_filters = ["kind", "public_facing", "active", "parent.name"]
+    column_filters = ["kind", "public_facing", "active", "parent.name", OpdFilter(Unit.id)]
+    column_formatters = {"opd": opd_formatter("id")}
     column_default_sort = "name"
     column_labels = {"code": "Kode", "name": "Nama unit", "kind": "Jenis", "parent": "Unit induk",
-                     "parent.name": "Unit induk", "public_facing": "Melayani publik", "slug": "Kode portal",
+                     "parent.name": "Unit induk", "opd": "OPD", "public_facing": "Melayani publik",
+                     "slug": "Kode portal",
                      "active": "Aktif", "children": "Sub-unit", "created_at": "Dibuat", "updated_at": "Diubah"}
     form_columns = ["code", "name", "kind", "parent", "public_facing", "slug", "active"]
 
@@ -52,14 +55,15 @@ class UnitView(SecuredModelView):
 
 class PositionView(SecuredModelView):
     audit_entity = "position"
-    column_list = ["name", "kind", "level", "unit", "parent"]
+    column_list = ["name", "kind", "level", "unit", "opd", "parent"]
     # the self-referential parent is not auto-joined (a query per row)
     column_select_related_list = [Position.kind, Position.unit, Position.parent]
     column_searchable_list = ["name"]
-    column_filters = ["kind.name", "level", "unit.name"]
+    column_filters = ["kind.name", "level", "unit.name", OpdFilter(Position.unit_id)]
+    column_formatters = {"opd": opd_formatter()}
     column_default_sort = "name"
     column_labels = {"name": "Nama jabatan", "kind": "Jenis jabatan", "kind.name": "Jenis jabatan",
-                     "level": "Tingkat", "unit": "Unit kerja", "unit.name": "Unit kerja",
+                     "level": "Tingkat", "unit": "Unit kerja", "unit.name": "Unit kerja", "opd": "OPD",
                      "parent": "Jabatan atasan", "created_at": "Dibuat", "updated_at": "Diubah"}
     form_columns = ["name", "kind", "level", "unit", "parent"]
     form_ajax_refs = {"parent": {"fields": ("name",), "page_size": 15, "minimum_input_length": 2,
@@ -90,6 +94,16 @@ class RankView(SecuredModelView):
     form_args = {"employee_type": {"choices": choices(EMPLOYEE_TYPES), "label": "Jenis pegawai"}}
 
 
+def _nip_digits(value):
+    """The NIP as stored: spaces, dots and dashes of a pasted display form removed before the
+    length and NIP checks run."""
+    if not isinstance(value, str):
+        return value
+    from kinerja_admin.nip import normalise_nip
+
+    return normalise_nip(value)
+
+
 class NipField:
     """Field validator: the NIP rules and uniqueness from kinerja_admin.masterdata, shown on the field."""
 
@@ -108,25 +122,29 @@ class NipField:
 
 class EmployeeView(SecuredModelView):
     audit_entity = "employee"
-    column_list = ["nip", "name", "employee_type", "rank", "position", "unit", "superior", "active"]
+    column_list = ["nip", "name", "employee_type", "rank", "position", "unit", "opd", "superior", "active"]
     # joined in the list query (the self-referential superior is not auto-joined: a query per row)
     column_select_related_list = [Employee.rank, Employee.position, Employee.unit, Employee.superior]
     column_searchable_list = ["nip", "name"]
-    column_filters = ["employee_type", "active", "unit.name", "rank.code", "position.name"]
+    column_filters = ["employee_type", "active", "unit.name", "rank.code", "position.name", OpdFilter(Employee.unit_id)]
     column_default_sort = "name"
     column_labels = {"nip": "NIP", "name": "Nama", "employee_type": "Jenis", "rank": "Pangkat/Gol.",
                      "rank.code": "Golongan", "position": "Jabatan", "position.name": "Jabatan",
-                     "unit": "Unit kerja", "unit.name": "Unit kerja", "superior": "Atasan langsung",
+                     "unit": "Unit kerja", "unit.name": "Unit kerja", "opd": "OPD", "superior": "Atasan langsung",
                      "email": "Surel", "active": "Aktif", "subordinates": "Bawahan",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
     column_formatters = {"nip": lambda v, c, m, n: format_nip(m.nip),
-                         "superior": lambda v, c, m, n: m.superior.name if m.superior else ""}
+                         "superior": lambda v, c, m, n: m.superior.name if m.superior else "",
+                         "opd": opd_formatter()}
     column_details_exclude_list = ["subordinates"]
     form_columns = ["nip", "name", "employee_type", "rank", "unit", "position", "superior", "email", "active"]
     form_overrides = {"employee_type": SelectField}
     form_args = {"employee_type": {"choices": choices(EMPLOYEE_TYPES), "label": "Jenis pegawai"},
-                 "nip": {"description": "18 digit, tanpa spasi. Contoh: 196711101992031001",
-                         "validators": [NipField()]}}
+                 "nip": {"description": "18 digit; boleh ditempel dengan spasi seperti tampilannya, "
+                                        "contoh 19671110 199203 1 001",
+                         "validators": [NipField()], "filters": [lambda v: _nip_digits(v)],
+                         # the spaced display form is 21 characters: room for it and for dots/dashes
+                         "render_kw": {"maxlength": 30, "inputmode": "numeric", "autocomplete": "off"}}}
     form_ajax_refs = {"superior": EMPLOYEE_AJAX,
                       "position": {"fields": ("name",), "page_size": 15, "minimum_input_length": 2,
                                    "placeholder": "Cari jabatan"}}
@@ -161,6 +179,7 @@ class UserView(SecuredModelView):
                      "password_changed_at": "Sandi diubah", "new_password": "Kata sandi baru",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
     column_formatters = {"role": lambda v, c, m, n: ROLES.get(m.role, m.role)}
+    column_choices = {"role": choices(ROLES)}
     form_columns = ["username", "full_name", "role", "employee", "active", "new_password"]
     form_overrides = {"role": SelectField}
     form_args = {"role": {"choices": choices(ROLES), "label": "Peran"}}

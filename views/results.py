@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from flask_admin import expose
+from flask_admin.model.template import EndpointLinkRowAction
 
+from kinerja_admin.opd import OpdFilter, employees_in, opd_formatter, opd_name
+from models import Objection, ScoreResult
 from models.base import CATEGORIES, OBJECTION_STATUSES, SCORE_STATUSES
 
 from .base import ReadOnlyModelView, SecuredModelView
@@ -16,14 +19,14 @@ def _label(mapping, attr):
 
 class ScoreResultView(ScoreActionsMixin, ScoreResultExportMixin, SecuredModelView):
     audit_entity = "score_result"
-    column_list = ["period", "employee", "unit", "skp_value", "behaviour_value", "final_value",
+    column_list = ["period", "employee", "unit", "opd", "skp_value", "behaviour_value", "final_value",
                    "predicate", "status"]
     column_default_sort = [("period_id", True), ("id", False)]
     column_searchable_list = ["employee.name", "employee.nip"]
-    column_filters = ["period.code", "status", "predicate", "unit.name"]
+    column_filters = ["period.code", "status", "predicate", "unit.name", OpdFilter(ScoreResult.unit_id)]
     column_labels = {"period": "Periode", "period.code": "Periode", "employee": "Pegawai",
                      "employee.name": "Nama pegawai", "employee.nip": "NIP", "unit": "Unit kerja",
-                     "unit.name": "Unit kerja", "work_plan": "SKP", "scheme": "Skema",
+                     "unit.name": "Unit kerja", "opd": "OPD", "work_plan": "SKP", "scheme": "Skema",
                      "scheme_version": "Versi skema", "skp_value": "Nilai SKP",
                      "behaviour_value": "Nilai perilaku", "atasan_avg": "Rerata atasan",
                      "rekan_avg": "Rerata rekan", "bawahan_avg": "Rerata bawahan", "diri_avg": "Rerata diri",
@@ -33,10 +36,15 @@ class ScoreResultView(ScoreActionsMixin, ScoreResultExportMixin, SecuredModelVie
                      "approved_at": "Disetujui", "approved_by": "Disetujui oleh",
                      "published_at": "Diumumkan", "version": "Versi", "details": "Rincian",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
-    column_formatters = {"status": _label(SCORE_STATUSES, "status"),
+    column_choices = {"status": list(SCORE_STATUSES.items())}  # filters as Indonesian options
+    column_formatters = {"status": _label(SCORE_STATUSES, "status"), "opd": opd_formatter(),
                          "hasil_category": _label(CATEGORIES, "hasil_category"),
                          "perilaku_category": _label(CATEGORIES, "perilaku_category")}
     column_details_exclude_list = ["details"]
+    # every result links to how it was reached (list row icon, details page button)
+    column_extra_row_actions = [EndpointLinkRowAction("fa fa-question-circle", ".explain_view",
+                                                      title="Penjelasan nilai")]
+    details_template = "admin/scoring/result_details.html"
 
     @expose("/explain/")
     def explain_view(self):
@@ -62,15 +70,18 @@ class ScoreResultView(ScoreActionsMixin, ScoreResultExportMixin, SecuredModelVie
 
 class ObjectionView(ReadOnlyModelView):
     audit_entity = "objection"
-    column_list = ["result", "employee", "status", "filed_at", "decided_at", "new_predicate"]
+    column_list = ["result", "employee", "opd", "status", "filed_at", "decided_at", "new_predicate"]
     column_default_sort = ("filed_at", True)
-    column_filters = ["status"]
-    column_labels = {"result": "Hasil penilaian", "employee": "Pegawai", "decider": "Pemutus",
+    column_filters = ["status", OpdFilter(Objection.employee_id,
+                                          via=lambda ids: Objection.employee_id.in_(employees_in(ids)))]
+    column_labels = {"result": "Hasil penilaian", "employee": "Pegawai", "opd": "OPD", "decider": "Pemutus",
                      "reasons": "Alasan keberatan", "status": "Status", "filed_at": "Diajukan",
                      "decided_at": "Diputus", "decided_by": "Diputus oleh", "decision_reason": "Alasan putusan",
                      "new_predicate": "Predikat baru", "new_value": "Nilai baru",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
-    column_formatters = {"status": _label(OBJECTION_STATUSES, "status")}
+    column_choices = {"status": list(OBJECTION_STATUSES.items())}
+    column_formatters = {"status": _label(OBJECTION_STATUSES, "status"),
+                         "opd": lambda v, c, m, n: opd_name(m.employee.unit_id if m.employee else None)}
     details_template = "admin/workflow/objection_details.html"
 
     # Objections are filed from Kinerja Saya and decided on the decision page below, both through

@@ -84,7 +84,7 @@ class ScoringSchemeView(SecuredModelView):
     column_searchable_list = ["code", "name"]
     column_filters = ["kind", "is_preset", "locked"]
     column_labels = {"code": "Kode", "name": "Nama skema", "kind": "Jenis", "regulation": "Dasar hukum",
-                     "description": "Keterangan", "version": "Versi", "is_preset": "Bawaan regulasi",
+                     "description": "Keterangan", "version": "Versi aturan", "is_preset": "Bawaan regulasi",
                      "locked": "Terkunci", "based_on": "Turunan dari", "scale_min": "Skala minimal",
                      "scale_max": "Skala maksimal", "final_expression": "Rumus nilai akhir",
                      "round_decimals": "Pembulatan (desimal) sebelum predikat",
@@ -99,6 +99,7 @@ class ScoringSchemeView(SecuredModelView):
                                    "category_thresholds", "distribution_rules"]
     inline_models = INLINES
     details_template = "admin/scoring/scheme_details.html"
+    hidden_detail_columns = ()  # a scheme's version is its rule version, shown to readers
 
     def validate_model(self, model, is_created, form=None):
         """Rules live in kinerja_admin.scoring.validation; here they are only called."""

@@ -25,6 +25,7 @@ class BulkWorkflowMixin:
     {action name: (label, confirmation or None, needs_reason)}."""
 
     list_template = "admin/workflow/list.html"
+    help_slug: str | None = None  # the Panduan help block shown above the list (guide/_help.html)
     workflow_module = None
     bulk_ops: dict = {}
     # Which roles are offered each operation (the workflow still decides per row, e.g. only the
@@ -70,8 +71,14 @@ class BulkWorkflowMixin:
         return {k: v for k, v in request.args.items() if k not in ("page",)}
 
     # --- all rows matching the filters ----------------------------------------------------
+    def _count(self, ids_select) -> int:
+        return int(db.session.scalar(select(db.func.count()).select_from(ids_select.subquery())) or 0)
+
     @expose("/bulk-all/", methods=("POST",))
     def bulk_all_view(self):
+        """Every operation on "all rows matching the filters" first shows a confirmation page with
+        the number of rows and the filters in words; only the confirmed POST changes anything, and
+        only if the number of matching rows is still the one the user confirmed."""
         op = request.form.get("op", "")
         if op not in self.bulk_ops:
             abort(400)  # no such operation: a malformed request, not a forbidden one
@@ -80,8 +87,19 @@ class BulkWorkflowMixin:
         args = self._list_args()
         if self.bulk_ops[op][2]:
             return redirect(self.get_url(".reason_view", op=op, scope="filter", **args))
-        self._run_bulk(op, self._filtered_ids())
-        return redirect(self.get_url(".index_view", **args))
+        ids = self._filtered_ids()
+        count = self._count(ids)
+        notice = None
+        if request.form.get("confirm") == "1":
+            if str(count) == request.form.get("expected", ""):
+                self._run_bulk(op, ids)
+                return redirect(self.get_url(".index_view", **args))
+            notice = (f"Jumlah data yang sesuai filter berubah sejak halaman konfirmasi dibuka (kini {count}). "
+                      "Tidak ada data yang diubah; periksa lalu konfirmasi ulang.")
+        return self.render("admin/workflow/confirm_all.html", op=op, op_label=self.bulk_ops[op][0], count=count,
+                           words=self.filters_in_words(), notice=notice,
+                           action_url=self.get_url(".bulk_all_view", **args),
+                           cancel_url=self.get_url(".index_view", **args))
 
     # --- reason page (Kembalikan) -----------------------------------------------------------
     @expose("/reason/", methods=("GET", "POST"))
@@ -93,9 +111,11 @@ class BulkWorkflowMixin:
             abort(403)
         by_filter = request.args.get("scope") == "filter"
         list_args = {k: v for k, v in request.args.items() if k not in ("op", "scope", "ids")}
+        words = []
         if by_filter:
             ids = self._filtered_ids()
-            count = db.session.scalar(select(db.func.count()).select_from(ids.subquery()))
+            count = self._count(ids)
+            words = self.filters_in_words()
             raw_ids = ""
         else:
             raw_ids = request.values.get("ids", "")
@@ -107,11 +127,14 @@ class BulkWorkflowMixin:
             reason = request.form.get("reason", "").strip()
             if not reason:
                 error = "Alasan wajib diisi; tidak ada data yang diubah."
+            elif by_filter and request.form.get("expected") not in (None, str(count)):
+                error = (f"Jumlah data yang sesuai filter berubah sejak halaman ini dibuka (kini {count}). "
+                         "Tidak ada data yang diubah; periksa lalu kirim ulang.")
             else:
                 self._run_bulk(op, ids, reason=reason)
                 return redirect(self.get_url(".index_view", **list_args))
         return self.render("admin/workflow/reason.html", op=op, op_label=self.bulk_ops[op][0], count=count,
-                           raw_ids=raw_ids, error=error, by_filter=by_filter,
+                           raw_ids=raw_ids, error=error, by_filter=by_filter, words=words,
                            cancel_url=self.get_url(".index_view", **list_args))
 
     # values for the list template
@@ -149,6 +172,8 @@ def _return_args() -> dict:
 
 class PlanActionsMixin(BulkWorkflowMixin):
     """Bulk actions of the work plan list."""
+
+    help_slug = "bantuan-skp"
 
     bulk_ops = {
         "submit": ("Ajukan", "Ajukan SKP terpilih?", False),
@@ -194,6 +219,8 @@ class PlanActionsMixin(BulkWorkflowMixin):
 
 class ScoreActionsMixin(BulkWorkflowMixin):
     """Bulk actions of the score result list."""
+
+    help_slug = "bantuan-penilaian"
 
     bulk_ops = {
         "approve": ("Setujui", "Setujui hasil penilaian terpilih?", False),

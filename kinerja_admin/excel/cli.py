@@ -17,14 +17,17 @@ from kinerja_admin.cliutil import fail as _fail
               help="Tulis daftar kesalahan ke berkas .xlsx ini.")
 def import_cmd(file, dry_run, errors_out):
     """Impor data induk (Unit, Jabatan, Pegawai) dari berkas templat .xlsx."""
+    from kinerja_admin.cliutil import ProgressBar
+    from kinerja_admin.jobs import work
     from models import db
 
-    from .importer import error_workbook, import_workbook
+    from .importer import error_workbook
 
     if not Path(file).is_file():
         _fail(f"berkas {file} tidak ditemukan.")
     try:
-        report = import_workbook(file, session=db.session, dry_run=dry_run)
+        with ProgressBar() as bar:  # the same stages as the background job on /admin/jobs/
+            report = work.import_file(db.session, file, dry_run=dry_run, filename=Path(file).name, progress=bar)
     except Exception:
         db.session.rollback()
         raise
@@ -60,26 +63,29 @@ def template_cmd(file):
 @click.command("export")
 @click.argument("period")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Berkas .xlsx tujuan.")
-def export_cmd(period, out):
-    """Ekspor hasil penilaian satu periode ke Excel (untuk Inspektorat/BKN)."""
+@click.option("--opd", default=None, help="Hanya satu OPD (kode, nama atau id unit teratas) beserta sub-unitnya.")
+def export_cmd(period, out, opd):
+    """Ekspor hasil penilaian satu periode ke Excel (untuk Inspektorat/BKN), seluruh kota atau satu OPD."""
     from sqlalchemy import select
 
-    from models import Period, db
-
-    from .exporter import export_period
+    from kinerja_admin.cliutil import ProgressBar
+    from kinerja_admin.jobs import work
+    from kinerja_admin.opd import find_opd, in_opd
+    from models import Period, ScoreResult, db
 
     p = db.session.scalar(select(Period).where(Period.code == period))
     if p is None:
         _fail(f"periode {period} tidak ditemukan.")
-    with click.progressbar(length=100, label="Menulis berkas Excel", file=sys.stderr) as bar:
-        last = [0]
-
-        def progress(pct: int) -> None:
-            if pct > last[0]:
-                bar.update(pct - last[0])
-                last[0] = pct
-
-        stats = export_period(p, out, session=db.session, generated_by="CLI", progress=progress)
+    condition, desc = None, ""
+    if opd:
+        unit = find_opd(db.session, opd)
+        if unit is None:
+            _fail(f"OPD '{opd}' tidak ditemukan (gunakan kode atau nama unit teratas).")
+        condition = in_opd(ScoreResult.unit_id, unit.id, db.session)
+        desc = f"Penyaringan: OPD {unit.name} (dengan seluruh sub-unitnya)"
+    with ProgressBar() as bar:  # the same stages as the background job on /admin/jobs/
+        stats = work.export(db.session, p, out, result_filter=condition, filter_desc=desc, generated_by="CLI",
+                            progress=bar)
     db.session.rollback()
     click.echo(f"Ekspor periode {p.code} selesai: {stats['employees']} pegawai -> {out}.")
 

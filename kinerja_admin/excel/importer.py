@@ -24,11 +24,14 @@ __all__ = ["CHUNK", "EMPTY_RUN_LIMIT", "MAX_COLUMNS", "MAX_DATA_ROWS", "MAX_ERRO
 
 
 def import_workbook(source, *, session=None, dry_run: bool = False, user=None,
-                    filename: str | None = None) -> ImportReport:
+                    filename: str | None = None, progress=None) -> ImportReport:
     """Read, validate and (unless dry_run or any error) write. The caller commits on success
-    and rolls back otherwise (report.ok false: whatever the writer flushed is undone)."""
+    and rolls back otherwise (report.ok false: whatever the writer flushed is undone). `progress(stage,
+    done, total)` is told each phase with the rows handled (background jobs and the CLI show it)."""
     session = session or db.session
+    progress = progress or (lambda stage, done, total: None)
     report = ImportReport(filename=filename or "", dry_run=dry_run)
+    progress("Membaca berkas", 0, 0)
     try:
         data = read_workbook(source, report)
     except WorkbookError as err:
@@ -36,6 +39,8 @@ def import_workbook(source, *, session=None, dry_run: bool = False, user=None,
         return report
     if any(e.row in (None, 1) for e in report.errors):
         return report  # a missing sheet or header: row checks would only add noise
+    total = sum(len(rows) for rows in data.values())
+    progress("Memeriksa data", 0, total)
     with session.no_autoflush:
         val = Validator(session, data, report)
         val.run()
@@ -43,16 +48,19 @@ def import_workbook(source, *, session=None, dry_run: bool = False, user=None,
             return report
         # one pass: diff, count and (unless a dry run) write; an error found while writing (an
         # ambiguous position) leaves report.ok false and the caller rolls the writes back
+        progress("Memeriksa perubahan" if dry_run else "Menyimpan data", 0, total)
         w = Writer(session, val, report, write=not dry_run, user=user)
         w.units()
         w.positions()
         w.employees()
         if report.errors or dry_run:
+            progress("Pemeriksaan selesai", total, total)
             return report
     if any(c["created"] or c["updated"] for c in report.counts.values()):
         record("import", "excel", None, changes={"counts": report.counts}, reason=w.reason, user=user, session=session)
     session.flush()
     report.written = True
+    progress("Data tersimpan", total, total)
     return report
 
 

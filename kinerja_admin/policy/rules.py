@@ -36,9 +36,11 @@ from models import (
     ComponentWeight,
     DistributionRule,
     Employee,
+    GuidePage,
     IkmBand,
     IkmElement,
     Indicator,
+    Job,
     Objection,
     Period,
     Position,
@@ -256,6 +258,14 @@ POLICIES: list[ModelPolicy] = [
                   fields={c.key: ADMIN for c in m.__table__.columns if c.key not in TECHNICAL},
                   create=(ADMIN,), delete=(ADMIN,))
       for m in (PositionKind, Rank, IkmElement, IkmBand, Setting, User)),
+    # background jobs (kinerja_admin.jobs): queued by a user with the right for the work, then written
+    # only by the queue and the runner; the work itself obeys the rules of what it writes
+    ModelPolicy(Job, "tugas latar", enforced=False,
+                fields={c.key: SYSTEM for c in Job.__table__.columns if c.key not in TECHNICAL}),
+    # editable guidance pages (Panduan): rights by view (admin all, operator edit)
+    ModelPolicy(GuidePage, "halaman panduan", enforced=False,
+                fields={c.key: STAFF for c in GuidePage.__table__.columns if c.key not in TECHNICAL},
+                create=(ADMIN,), delete=(ADMIN,)),
     # consumed survey nonces: written only by the survey (public/feedback.py), never by a user
     ModelPolicy(SurveyNonce, "nonce survei", enforced=False,
                 fields={c.key: SYSTEM for c in SurveyNonce.__table__.columns}),

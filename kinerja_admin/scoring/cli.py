@@ -10,15 +10,18 @@ from kinerja_admin.cliutil import fail as _fail
 @click.argument("period_code")
 def score_cmd(period_code):
     """Hitung nilai seluruh pegawai satu periode (berbasis himpunan, aman diulang)."""
+    from kinerja_admin.cliutil import ProgressBar
+    from kinerja_admin.jobs import work
     from models import db
 
-    from .engine import ScoringError, find_period, score_period, summary_message
+    from .engine import ScoringError, find_period, summary_message
 
     period = find_period(db.session, period_code)
     if period is None:
         _fail(f"periode '{period_code}' tidak ditemukan.")
     try:
-        summary = score_period(db.session, period)
+        with ProgressBar() as bar:  # the same stages as the background job on /admin/jobs/
+            summary = work.score(db.session, period, progress=bar)
         db.session.commit()
     except ScoringError as err:
         db.session.rollback()

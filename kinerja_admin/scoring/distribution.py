@@ -52,6 +52,8 @@ def check_distribution(session, period: Period) -> list[str]:
                                    .where(UnitRating.period_id == period.id)).all())
     names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(ratings) or [0]))).all())
     warnings = []
+    from kinerja_admin.formatting import persen  # Indonesian figures: "75%", "33,3%"
+
     for unit_id, counter in sorted(unit_distributions(session, period).items(), key=lambda kv: names.get(kv[0], "")):
         total = sum(counter.values())
         if total == 0:
@@ -64,11 +66,11 @@ def check_distribution(session, period: Period) -> list[str]:
             shown = " atau ".join(labels)
             head = f"{names.get(unit_id, unit_id)} (predikat organisasi {ORG_RATINGS.get(rating, rating)})"
             if rule.max_pct is not None and pct > rule.max_pct:
-                warnings.append(f"{head}: {shown} {pct:.1f}% dari {total} pegawai, melebihi batas "
-                                f"{Decimal(rule.max_pct).normalize():f}%.")
+                warnings.append(f"{head}: {shown} {persen(pct)} dari {total} pegawai, melebihi batas "
+                                f"{persen(rule.max_pct, 2)}.")
             if rule.min_pct is not None and pct < rule.min_pct:
-                warnings.append(f"{head}: {shown} {pct:.1f}% dari {total} pegawai, kurang dari minimal "
-                                f"{Decimal(rule.min_pct).normalize():f}%.")
+                warnings.append(f"{head}: {shown} {persen(pct)} dari {total} pegawai, kurang dari minimal "
+                                f"{persen(rule.min_pct, 2)}.")
             if rule.min_count is not None and n < rule.min_count:
                 warnings.append(f"{head}: {shown} hanya {n} pegawai, minimal {rule.min_count}.")
     return warnings

@@ -75,7 +75,8 @@ def test_plan_to_result_in_the_browser(server, browser):
         con.close()
         page.click("text=Keluar")
 
-        # 3. the operator computes the 2025 scores, publishes them and downloads the workbook
+        # 3. the operator computes the 2025 scores (a background job), approves and publishes them
+        #    through the confirmation page, and downloads the workbook from the job page
         login(page, base, "operator")
         page.goto(base + "/admin/period/")
         con = _db(server)
@@ -83,17 +84,29 @@ def test_plan_to_result_in_the_browser(server, browser):
         con.close()
         page.check(f"input.action-checkbox[value='{p2025}']")
         _action(page, "Hitung nilai")
-        assert "dihitung" in page.locator(".alert").first.inner_text().lower() or "hasil" in page.content().lower()
+        page.wait_for_url("**/admin/jobs/*/")
+        page.wait_for_selector("#pesan-selesai", timeout=60000)  # the page polls and reloads when done
+        assert "dihitung" in page.locator("#pesan-selesai").inner_text().lower()
         for label in ("Setujui", "Umumkan"):
             page.goto(base + "/admin/score_result/")
-            page.check("input.action-rowtoggle")
-            _action(page, label)
+            page.click("text=Semua sesuai filter")
+            page.click(f"#bulk-all-form button:has-text('{label} semua')")
+            page.wait_for_selector("#konfirmasi-semua")
+            assert "Tanpa filter" in page.locator("#filter-kata").inner_text()
+            page.click("form button.btn-warning")
+            page.wait_for_load_state()
         page.goto(base + "/admin/score_result/")
+        page.click("text=Ekspor Excel")
+        page.wait_for_url("**/admin/jobs/*/")
+        page.wait_for_selector("#unduh-hasil", timeout=60000)
         with page.expect_download() as info:
-            page.click("text=Ekspor Excel")
+            page.click("#unduh-hasil")
         data = open(info.value.path(), "rb").read()
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
         assert {"Ringkasan", "Nilai Pegawai", "Aturan"} <= set(wb.sheetnames)
+        con = _db(server)
+        assert con.execute("SELECT count(*) FROM score_result WHERE status = 'published'").fetchone()[0] > 0
+        con.close()
         page.click("text=Keluar")
 
         # 4. a citizen answers the survey of a public-facing unit
