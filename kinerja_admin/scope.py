@@ -5,7 +5,9 @@ Every list, count, get_one, ajax lookup, bulk action and export goes through `sc
 inspektur see every row (what they may *do* is decided by kinerja_admin.permissions); a penilai sees
 their own records, their direct subordinates' records and the plans they were assigned to rate; a
 pegawai sees only their own records. Peer and subordinate ratings stay anonymous: outside the
-all-rows roles, a rating is visible only to the rater who gave it.
+all-rows roles, a rating is visible only to the rater who gave it. Organisational performance
+(agreements, goals, programs, their indicators and realisations) is scoped by OPD: a penilai or
+pegawai sees the rows of the OPD (top-level unit) their employee record belongs to.
 """
 from __future__ import annotations
 
@@ -16,11 +18,16 @@ from models import (
     Employee,
     Indicator,
     Objection,
+    OrgIndicator,
+    OrgRealisation,
+    PerformanceAgreement,
+    Program,
     RaterAssignment,
     Realisation,
     ScoreDetail,
     ScoreResult,
     SpecialExpectation,
+    StrategicGoal,
     Target,
     User,
     WorkPlan,
@@ -67,6 +74,22 @@ def _my_assignments(user):
     return select(RaterAssignment.id).where(RaterAssignment.rater_id == user.employee_id)
 
 
+def user_opd_id(user) -> int | None:
+    """The OPD (top-level unit) of the user's employee record, or None."""
+    from kinerja_admin.orgtree import unit_tree
+    from models import db
+
+    employee = getattr(user, "employee", None)
+    if employee is None or employee.unit_id is None:
+        return None
+    return unit_tree(db.session).root_of(employee.unit_id)
+
+
+def _opd(column, user):
+    opd = user_opd_id(user)
+    return column == opd if opd is not None else false()
+
+
 _CONDITIONS = {
     Employee: lambda u: Employee.id.in_(_employee_ids(u)),
     WorkPlan: _plan_condition,
@@ -82,6 +105,14 @@ _CONDITIONS = {
     RaterAssignment: lambda u: RaterAssignment.rater_id == u.employee_id,
     BehaviourRating: lambda u: BehaviourRating.assignment_id.in_(_my_assignments(u)),
     User: lambda u: User.id == u.id,
+    # organisational performance: the OPD of the user's employee record
+    PerformanceAgreement: lambda u: _opd(PerformanceAgreement.unit_id, u),
+    StrategicGoal: lambda u: StrategicGoal.agreement_id.in_(
+        select(PerformanceAgreement.id).where(_opd(PerformanceAgreement.unit_id, u))),
+    Program: lambda u: _opd(Program.unit_id, u),
+    OrgIndicator: lambda u: _opd(OrgIndicator.unit_id, u),
+    OrgRealisation: lambda u: OrgRealisation.indicator_id.in_(
+        select(OrgIndicator.id).where(_opd(OrgIndicator.unit_id, u))),
 }
 
 

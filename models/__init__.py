@@ -5,6 +5,14 @@ from .appraisal import Indicator, Period, Realisation, Target, WorkPlan
 from .audit import AuditLog, Setting
 from .org import Position, PositionKind, Rank, Unit
 from .people import Employee, User
+from .planning import (
+    OrgIndicator,
+    OrgRealisation,
+    PerformanceAgreement,
+    PolicyChange,
+    Program,
+    StrategicGoal,
+)
 from .public import IkmBand, IkmElement, PublicFeedback, PublicService
 from .rating import BehaviourRating, RaterAssignment, SpecialExpectation
 from .results import Objection, ScoreDetail, ScoreResult
@@ -25,8 +33,9 @@ from .rules import (
 __all__ = [
     "db", "AchievementBand", "AuditLog", "BehaviourAspect", "BehaviourRating", "CategoryThreshold",
     "ComponentWeight", "DistributionRule", "Employee", "IkmBand", "IkmElement", "Indicator",
-    "Objection", "Period", "Position", "PositionKind", "PredicateBand", "PredicateMatrixCell",
+    "Objection", "OrgIndicator", "OrgRealisation", "PerformanceAgreement", "Period", "PolicyChange",
+    "Position", "PositionKind", "PredicateBand", "PredicateMatrixCell", "Program",
     "PublicFeedback", "PublicService", "Rank", "RaterAssignment", "RaterRoleWeight", "Realisation",
     "SchemeFormula", "ScoreDetail", "ScoreResult", "ScoringScheme", "Setting", "SpecialExpectation",
-    "Target", "Unit", "UnitRating", "User", "WorkPlan",
+    "StrategicGoal", "Target", "Unit", "UnitRating", "User", "WorkPlan",
 ]

@@ -2,7 +2,9 @@
 
 * the closed-period lock: no insert/update/delete of a closed period's plans, targets, indicators,
   realisations, rater assignments, behaviour ratings, score results and details, special
-  expectations and public feedback; a closed period itself only changes through `reopen_period`;
+  expectations, public feedback and organisational performance (agreements, goals, programs,
+  organisation indicators and their quarterly realisations); a closed period itself only changes
+  through `reopen_period`;
 * the audit log is append-only: an AuditLog row is never updated or deleted through the ORM.
 
 Both run in a `before_flush` listener on every SQLAlchemy Session (registered once by `install()`,
@@ -21,13 +23,18 @@ from models import (
     AuditLog,
     BehaviourRating,
     Indicator,
+    OrgIndicator,
+    OrgRealisation,
+    PerformanceAgreement,
     Period,
+    Program,
     PublicFeedback,
     RaterAssignment,
     Realisation,
     ScoreDetail,
     ScoreResult,
     SpecialExpectation,
+    StrategicGoal,
     Target,
     WorkPlan,
 )
@@ -37,7 +44,7 @@ from .base import PeriodLockedError, WorkflowError
 REOPEN_KEY = "kinerja.reopen_period_ids"
 
 # models that carry period_id themselves
-DIRECT = (WorkPlan, RaterAssignment, ScoreResult, PublicFeedback)
+DIRECT = (WorkPlan, RaterAssignment, ScoreResult, PublicFeedback, PerformanceAgreement, Program, OrgIndicator)
 # child model -> (foreign-key attribute, relationship attribute, parent model)
 PARENT = {
     Target: ("work_plan_id", "work_plan", WorkPlan),
@@ -46,6 +53,8 @@ PARENT = {
     Realisation: ("indicator_id", "indicator", Indicator),
     BehaviourRating: ("assignment_id", "assignment", RaterAssignment),
     ScoreDetail: ("result_id", "result", ScoreResult),
+    StrategicGoal: ("agreement_id", "agreement", PerformanceAgreement),
+    OrgRealisation: ("indicator_id", "indicator", OrgIndicator),
 }
 GUARDED = DIRECT + tuple(PARENT)
 PERIOD_FREE_FIELDS = {"status", "version", "updated_at"}
@@ -71,6 +80,9 @@ def _period_id_queries():
         WorkPlan: lambda ids: select(WorkPlan.period_id).where(WorkPlan.id.in_(ids)),
         RaterAssignment: lambda ids: select(RaterAssignment.period_id).where(RaterAssignment.id.in_(ids)),
         ScoreResult: lambda ids: select(ScoreResult.period_id).where(ScoreResult.id.in_(ids)),
+        PerformanceAgreement: lambda ids: select(PerformanceAgreement.period_id)
+        .where(PerformanceAgreement.id.in_(ids)),
+        OrgIndicator: lambda ids: select(OrgIndicator.period_id).where(OrgIndicator.id.in_(ids)),
         Target: lambda ids: select(WorkPlan.period_id).join(Target, Target.work_plan_id == WorkPlan.id)
         .where(Target.id.in_(ids)),
         Indicator: lambda ids: select(WorkPlan.period_id).join(Target, Target.work_plan_id == WorkPlan.id)

@@ -20,13 +20,19 @@ from models import (
     BehaviourRating,
     Indicator,
     Objection,
+    OrgIndicator,
+    OrgRealisation,
+    PerformanceAgreement,
     Period,
+    PolicyChange,
+    Program,
     PublicFeedback,
     RaterAssignment,
     Realisation,
     ScoreDetail,
     ScoreResult,
     SpecialExpectation,
+    StrategicGoal,
     Target,
     WorkPlan,
 )
@@ -35,7 +41,9 @@ from models.base import utcnow
 ACTOR_KEY = "kinerja.actor"
 NOTE_ATTR = "_kinerja_audit_note"
 AUDITED = (Period, WorkPlan, Target, Indicator, Realisation, RaterAssignment, BehaviourRating,
-           SpecialExpectation, ScoreResult, ScoreDetail, Objection)
+           SpecialExpectation, ScoreResult, ScoreDetail, Objection,
+           # organisational performance (issue 17)
+           PerformanceAgreement, StrategicGoal, Program, OrgIndicator, OrgRealisation, PolicyChange)
 # Citizen feedback is anonymous input: its insert is the record itself; moderation is audited.
 AUDITED_NO_INSERT = (PublicFeedback,)
 SKIP_FIELDS = {"created_at", "updated_at", "version", "password_hash", "session_token"}
@@ -107,7 +115,7 @@ def _period_id(obj):
     pid = obj.__dict__.get("period_id")
     if pid is not None:
         return pid
-    for rel in ("work_plan", "result", "assignment", "target", "indicator"):
+    for rel in ("work_plan", "result", "assignment", "target", "indicator", "agreement"):
         parent = obj.__dict__.get(rel)
         if parent is not None:
             return _period_id(parent)
