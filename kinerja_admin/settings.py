@@ -22,6 +22,8 @@ DEFAULT_SETTINGS: list[tuple[str, str, str, str]] = [
     ("login.lockout_minutes", "15", "int", "Lama penguncian akun setelah gagal login berulang (menit)"),
     ("password.min_length", "10", "int", "Panjang minimal kata sandi"),
     ("upload.max_mb", "20", "int", "Ukuran maksimal berkas unggahan (MB)"),
+    ("planning.alpha", "0.05", "decimal", "Batas nilai p: perubahan IKM disebut signifikan bila p lebih kecil"),
+    ("planning.test", "welch", "str", "Uji signifikansi perubahan IKM: welch (uji t Welch) atau mannwhitney"),
 ]
 
 _CASTS = {
