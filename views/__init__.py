@@ -47,6 +47,7 @@ from .base import DashboardView
 from .excel import ExcelImportView
 from .me import MeView, PrintView
 from .org import EmployeeView, PositionKindView, PositionView, RankView, UnitView, UserView
+from .planning import register as register_planning
 from .public import IkmBandView, IkmElementView, PublicFeedbackView, PublicServiceView
 from .rating import CompletenessView, IkmView, MyRatingsView
 from .results import ObjectionView, ScoreResultView
@@ -107,6 +108,8 @@ def init_admin(app) -> Admin:
     add(IkmElementView(IkmElement, name="Unsur IKM", category=PUBLIC))
     add(IkmBandView(IkmBand, name="Mutu IKM", category=PUBLIC))
     add(IkmView(name="Indeks Kepuasan (IKM)", endpoint="ikm", category=PUBLIC))
+
+    register_planning(admin, add)  # organisational performance, cascade, effectiveness (issue 17)
 
     add(UserView(User, name="Pengguna", category=SYSTEM))
     add(AuditLogView(AuditLog, name="Jejak Audit", category=SYSTEM))

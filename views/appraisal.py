@@ -10,6 +10,7 @@ from models.base import CATEGORIES, PERIOD_STATUSES, PLAN_STATUSES, RATER_ROLES,
 
 from .base import ReadOnlyModelView, SecuredModelView
 from .org import EMPLOYEE_AJAX
+from .planning import CascadeParentLoader, OrgIndicatorLoader, check_target_links
 from .workflow_actions import OptimisticLockMixin, PlanActionsMixin
 
 
@@ -141,11 +142,18 @@ class TargetView(SecuredModelView):
     column_searchable_list = ["description"]
     column_labels = {"work_plan": "SKP", "seq": "No.", "description": "Rencana hasil kerja (RHK)",
                      "parent_target_id": "RHK atasan yang diintervensi", "indicators": "Indikator",
+                     "parent_target": "RHK atasan yang diintervensi",
+                     "org_indicator": "Indikator kinerja organisasi (RHK kepala perangkat daerah)",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
-    form_columns = ["work_plan", "seq", "description"]
+    form_columns = ["work_plan", "seq", "description", "parent_target", "org_indicator"]
     column_details_exclude_list = ["indicators"]
+    # the cascade links (issue 17): AJAX picks limited to what the employee may link to, checked on save
+    form_ajax_refs = {"parent_target": CascadeParentLoader(), "org_indicator": OrgIndicatorLoader()}
 
     scoped_selects = {"work_plan": WorkPlan}
+
+    def validate_model(self, model, is_created, form=None):
+        check_target_links(model)
 
 
 class IndicatorView(SecuredModelView):
