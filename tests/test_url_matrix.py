@@ -34,6 +34,9 @@ FN_RIGHT = {
     "decide_view": "r",
     # period lifecycle page: open to readers; the workflow lets only staff/admin change the status
     "status_view": "r",
+    # organisational performance pages (views.planning): reading them needs r (rows scoped by OPD);
+    # publishing a period's program data is a bulk operation
+    "opd": "r", "program": "r", "people": "r", "impact_view": "r", "publish": "a",
 }
 # Views whose create/edit/delete are switched off for everyone whatever the table says.
 NEVER = {("score_result", "create_view"), ("objection", "create_view"), ("audit_log", "create_view"),
