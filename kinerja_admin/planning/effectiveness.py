@@ -54,10 +54,10 @@ def weighted_mean(pairs: Iterable[tuple[Decimal | None, Decimal | None]]) -> Dec
 
 
 def own_capaian(indicator: OrgIndicator, value) -> Decimal | None:
+    """Capaian (%) of an organisation indicator's realisation, unrounded (None without one)."""
     if value is None:
         return None
-    c = ref_capaian(Decimal(str(value)), Decimal(str(indicator.target_value)), bool(indicator.lower_is_better))
-    return q2(c) if c is not None else None
+    return ref_capaian(Decimal(str(value)), Decimal(str(indicator.target_value)), bool(indicator.lower_is_better))
 
 
 def quarterly(session, indicator_ids) -> dict[int, dict[int, Decimal]]:
@@ -103,15 +103,22 @@ class IndicatorRow:
     quarters: dict
     realisation: Decimal | None
     last_quarter: int | None
-    capaian: Decimal | None
+    capaian_exact: Decimal | None
     figures: CascadeFigures
     ikm: Ikm
     ikm_scope: str
     trend: list = field(default_factory=list)
 
     @property
+    def capaian(self) -> Decimal | None:
+        """Capaian (%) rounded half up to 2 decimals, for display."""
+        return q2(self.capaian_exact)
+
+    @property
     def reached(self) -> bool | None:
-        return None if self.capaian is None else self.capaian >= HUNDRED
+        """Target reached: the exact capaian is at least 100 (realisation >= target, or <= when lower
+        is better); None without a realisation."""
+        return None if self.capaian_exact is None else self.capaian_exact >= HUNDRED
 
     @property
     def kind_label(self) -> str:
@@ -170,8 +177,8 @@ class NodeSummary:
 def summarise(rows: list[IndicatorRow]) -> NodeSummary:
     """Weighted means of a group of indicator rows (rule 4 of kinerja_admin.planning.rollup)."""
     return NodeSummary(
-        capaian=weighted_mean((r.capaian, r.weight) for r in rows),
-        achievement=weighted_mean((r.figures.achievement, r.weight) for r in rows),
+        capaian=weighted_mean((r.capaian_exact, r.weight) for r in rows),
+        achievement=weighted_mean((r.figures.exact, r.weight) for r in rows),
         indicators=len(rows),
         reached=sum(1 for r in rows if r.reached is True),
         not_reached=sum(1 for r in rows if r.reached is False),

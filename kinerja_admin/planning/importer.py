@@ -515,7 +515,8 @@ class _Importer:
             return False
         period = self.periods[key[0]]
         if period.status == "closed":
-            self.err(sheet, r.row, "period", f"Periode {period.code} sudah ditutup; datanya tidak dapat diubah. "
+            where = INDICATOR if sheet == REALISATION else sheet
+            self.err(where, r.row, "period", f"Periode {period.code} sudah ditutup; datanya tidak dapat diubah. "
                      "Hanya admin yang dapat membuka kembali periode.", period.code)
             return False
         self.count(sheet, kind)

@@ -97,11 +97,16 @@ class CascadeFigures:
     employees: int = 0
 
     @property
-    def achievement(self) -> Decimal | None:
-        """Mean achievement (%) of the RHKs with data, 2 decimals; None without any."""
+    def exact(self) -> Decimal | None:
+        """Mean achievement (%) of the RHKs with data, unrounded (for further roll-ups)."""
         if not self.rhk_with_data or self.ach_sum is None:
             return None
-        return q2(Decimal(str(self.ach_sum)) / Decimal(self.rhk_with_data))
+        return Decimal(str(self.ach_sum)) / Decimal(self.rhk_with_data)
+
+    @property
+    def achievement(self) -> Decimal | None:
+        """Mean achievement (%) of the RHKs with data, rounded half up to 2 decimals; None without any."""
+        return q2(self.exact)
 
     @property
     def rhk_missing(self) -> int:

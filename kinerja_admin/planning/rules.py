@@ -30,10 +30,17 @@ CODE_MAX = 40
 
 
 def ref_id(obj, rel: str, col: str):
-    """The id of a many-to-one reference, whether the form set the relationship or the column."""
-    related = obj.__dict__.get(rel)
-    if related is not None:
-        return related.id
+    """The id of a many-to-one reference, whether a form set the relationship (also to None) or code
+    set the column: a changed relationship wins, else the column."""
+    from sqlalchemy import inspect
+
+    history = inspect(obj).attrs[rel].history
+    if history.added or history.deleted:
+        related = history.added[0] if history.added else None
+        if related is None:
+            return None
+        if related.id is not None:
+            return related.id
     return getattr(obj, col)
 
 

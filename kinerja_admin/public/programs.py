@@ -46,8 +46,10 @@ def _public_planning_periods(session, opd_id: int | None = None):
 
 
 def _choose(periods):
-    period = pick_period(periods, request.args.get(PERIOD_ARG), strict=True)
-    if periods and period is None:
+    """The public period asked for (404 for any other code), else the default one."""
+    code = request.args.get(PERIOD_ARG)
+    period = pick_period(periods, code, strict=True)
+    if period is None and (periods or code):
         abort(404)
     return period
 
