@@ -78,7 +78,7 @@ class StrategicGoal(TimestampMixin, db.Model):
     code: Mapped[str] = mapped_column(String(40))  # e.g. SS1
     description: Mapped[str] = mapped_column(Text)
 
-    agreement: Mapped[PerformanceAgreement] = relationship(back_populates="goals", lazy="selectin")
+    agreement: Mapped[PerformanceAgreement] = relationship(back_populates="goals")
 
     def __str__(self) -> str:
         return f"{self.code} {self.description[:70]}"
@@ -107,8 +107,8 @@ class Program(TimestampMixin, db.Model):
     budget_realised: Mapped[Optional[Decimal]] = mapped_column(Money)  # realisasi anggaran (Rp)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
-    period = relationship("Period", lazy="selectin")
-    unit = relationship("Unit", lazy="selectin")
+    period = relationship("Period")
+    unit = relationship("Unit")
     parent: Mapped[Optional["Program"]] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Program"]] = relationship(back_populates="parent", order_by="Program.code")
     goal = relationship("StrategicGoal")
@@ -149,10 +149,10 @@ class OrgIndicator(TimestampMixin, db.Model):
     service_id: Mapped[Optional[int]] = mapped_column(ForeignKey("public_service.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
-    period = relationship("Period", lazy="selectin")
+    period = relationship("Period")
     unit = relationship("Unit")
-    goal = relationship("StrategicGoal", lazy="selectin")
-    program = relationship("Program", lazy="selectin")
+    goal = relationship("StrategicGoal")
+    program = relationship("Program")
     service = relationship("PublicService")
     realisations: Mapped[list["OrgRealisation"]] = relationship(
         back_populates="indicator", cascade="all, delete-orphan", order_by="OrgRealisation.quarter"
@@ -190,7 +190,7 @@ class OrgRealisation(TimestampMixin, db.Model):
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
-    indicator: Mapped[OrgIndicator] = relationship(back_populates="realisations", lazy="selectin")
+    indicator: Mapped[OrgIndicator] = relationship(back_populates="realisations")
     recorded_by = relationship("User")
 
     __mapper_args__ = {"version_id_col": version}

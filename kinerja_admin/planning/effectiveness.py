@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from kinerja_admin.orgtree import unit_tree
 from kinerja_admin.rating.ikm import ELEMENT_COLUMNS
@@ -137,8 +138,10 @@ def indicator_rows(session, period: Period, opd_ids: set[int] | None = None, *, 
         conds.append(OrgIndicator.unit_id.in_(sorted(opd_ids)))
     if indicator_ids is not None:
         conds.append(OrgIndicator.id.in_(sorted(indicator_ids)))
-    indicators = list(session.scalars(select(OrgIndicator).where(*conds)
-                                      .order_by(OrgIndicator.unit_id, OrgIndicator.code)))
+    indicators = list(session.scalars(
+        select(OrgIndicator).where(*conds).order_by(OrgIndicator.unit_id, OrgIndicator.code)
+        .options(selectinload(OrgIndicator.program), selectinload(OrgIndicator.goal),
+                 selectinload(OrgIndicator.unit), selectinload(OrgIndicator.service))))
     if not indicators:
         return []
     ids = [i.id for i in indicators]
