@@ -234,3 +234,23 @@ def test_inspector_workbook_has_the_effectiveness_sheet(app, published, tmp_path
     iku = by_code[("Dinas Kesehatan", "IKU-1")]
     assert iku["Jenis Indikator"] == "IKU (sasaran strategis)" and iku["Realisasi Triwulan I"] is None
     assert {r["Status Capaian"] for r in by_code.values()} <= {"Tercapai", "Belum tercapai", "Belum ada realisasi"}
+
+
+def test_operator_records_a_policy_and_its_units_are_audited(client, demo):
+    login_as(client, demo["users"]["operator"])
+    dinkes, disdik = _unit("DINKES"), _unit("DISDIK")
+    form = {"name": "Antrean daring puskesmas", "kind": "kebijakan", "effective_date": "2025-06-01",
+            "description": "Antrean lewat aplikasi"}
+    rv = client.post("/admin/policy_change/new/", data=form, follow_redirects=True)
+    assert "Pilih minimal satu unit yang terdampak" in rv.get_data(as_text=True)
+    rv = client.post("/admin/policy_change/new/", data={**form, "units": [str(dinkes.id)]})
+    assert rv.status_code == 302
+    policy = db.session.scalar(select(PolicyChange).where(PolicyChange.name == "Antrean daring puskesmas"))
+    rv = client.post(f"/admin/policy_change/edit/?id={policy.id}",
+                     data={**form, "units": [str(dinkes.id), str(disdik.id)]})
+    assert rv.status_code == 302
+    logs = [a.changes for a in db.session.scalars(select(AuditLog).where(
+        AuditLog.entity == "policy_change", AuditLog.entity_id == str(policy.id)).order_by(AuditLog.id))]
+    assert {"units": [["DINKES"], ["DINKES", "DISDIK"]]} in logs
+    page = client.get(f"/admin/policy_change/dampak/?id={policy.id}").get_data(as_text=True)
+    assert "periode <b>2024</b> (sebelum) dengan periode <b>2025</b>" in page

@@ -191,17 +191,17 @@ class PolicyChangeView(_PlanningView):
     details_template = "admin/planning/policy_details.html"
 
     def on_model_change(self, form, model, is_created):
+        """Column changes are audited by the ORM trail; the units concerned (a collection) here."""
+        from sqlalchemy import inspect
+
         from kinerja_admin.audit import record
 
-        before = getattr(self, "_units_before", None)
+        history = inspect(model).attrs.units.history
         super().on_model_change(form, model, is_created)
-        after = sorted(u.code for u in model.units)
-        if not is_created and before is not None and before != after:
+        if not is_created and (history.added or history.deleted):
+            before = sorted(u.code for u in (*history.unchanged, *history.deleted))
+            after = sorted(u.code for u in (*history.unchanged, *history.added))
             record("update", "policy_change", model.id, changes={"units": [before, after]})
-
-    def update_model(self, form, model):
-        self._units_before = sorted(u.code for u in model.units)
-        return super().update_model(form, model)
 
     @expose("/dampak/")
     def impact_view(self):
