@@ -254,3 +254,21 @@ def test_operator_records_a_policy_and_its_units_are_audited(client, demo):
     assert {"units": [["DINKES"], ["DINKES", "DISDIK"]]} in logs
     page = client.get(f"/admin/policy_change/dampak/?id={policy.id}").get_data(as_text=True)
     assert "periode <b>2024</b> (sebelum) dengan periode <b>2025</b>" in page
+
+
+def test_indicator_and_realisation_forms(client, demo):
+    login_as(client, demo["users"]["operator"])
+    program = _program("1.02.02", "DINKES", period="2026")
+    rv = client.post("/admin/org_indicator/new/", data={
+        "program": str(program.id), "code": "P-BARU", "description": "Indikator baru", "unit_label": "%",
+        "target_value": "90", "weight": ""})
+    assert rv.status_code == 302, rv.get_data(as_text=True)[-1500:]
+    ind = _indicator("P-BARU", "DINKES", period="2026")
+    assert (ind.period_id, ind.unit_id) == (program.period_id, program.unit_id)  # copied from the program
+    rv = client.post("/admin/org_realisation/new/", data={"indicator": str(ind.id), "quarter": "2", "value": "45"})
+    assert rv.status_code == 302
+    real = db.session.scalar(select(OrgRealisation).where(OrgRealisation.indicator_id == ind.id))
+    assert (real.quarter, real.recorded_by_id) == (2, demo["users"]["operator"].id)
+    rv = client.post("/admin/org_realisation/new/", data={"indicator": str(ind.id), "quarter": "2", "value": "50"},
+                     follow_redirects=True)
+    assert "Triwulan II indikator ini sudah dicatat" in rv.get_data(as_text=True)

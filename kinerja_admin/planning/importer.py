@@ -319,8 +319,9 @@ class _Importer:
         v = r.values
         ok = True
         for key in ("period", "opd"):
-            if not v.get(key) and key not in self.headers_bad(r):
-                self.err(sheet, r.row, key, f"{self.headers[sheet][key]} wajib diisi.")
+            if not v.get(key):
+                if self.headers[sheet][key] not in self.headers_bad(r):  # else its reading error says why
+                    self.err(sheet, r.row, key, f"{self.headers[sheet][key]} wajib diisi.")
                 ok = False
         if not ok:
             return None
