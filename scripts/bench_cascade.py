@@ -131,18 +131,20 @@ def main() -> None:
                     s(insert(model), rows[i:i + 20000])
                 rows.clear()
 
-        for o, size in enumerate(per_opd):
-            uid = base + o + 1
-            prog = base + o + 1
+        for o in range(args.opds):
+            uid = prog = base + o + 1
             programs.append(dict(id=prog, period_id=pid, unit_id=uid, level="program", code="1.01",
                                  name="Program", version=1, created_at=now, updated_at=now))
-            org_ids = []
             for k in range(5):
-                oid = base + o * 5 + k + 1
-                org_ids.append(oid)
-                org_inds.append(dict(id=oid, period_id=pid, unit_id=uid, program_id=prog, code=f"P-{k + 1}",
-                                     description="Indikator", unit_label="%", target_value=Decimal(100),
-                                     lower_is_better=False, version=1, created_at=now, updated_at=now))
+                org_inds.append(dict(id=base + o * 5 + k + 1, period_id=pid, unit_id=uid, program_id=prog,
+                                     code=f"P-{k + 1}", description="Indikator", unit_label="%",
+                                     target_value=Decimal(100), lower_is_better=False, version=1, created_at=now,
+                                     updated_at=now))
+        s(insert(Program), programs)
+        s(insert(OrgIndicator), org_inds)
+        for o, size in enumerate(per_opd):
+            uid = base + o + 1
+            org_ids = [base + o * 5 + k + 1 for k in range(5)]
             previous: list[list[int]] = []  # target ids of the level above, per employee
             for count in levels_for(size):
                 current = []
@@ -175,8 +177,6 @@ def main() -> None:
                 previous = current
             if len(targets) > 100000:
                 flush_rows()
-        s(insert(Program), programs)
-        s(insert(OrgIndicator), org_inds)
         flush_rows()
         db.session.commit()
         if db.engine.dialect.name in ("postgresql", "sqlite"):
