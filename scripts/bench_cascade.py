@@ -183,7 +183,8 @@ def main() -> None:
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         gen_s = time.perf_counter() - t0
-        n_targets = db.session.scalar(text("SELECT COUNT(*) FROM target"))
+        n_targets = db.session.scalar(text("SELECT COUNT(*) FROM target t JOIN work_plan wp ON wp.id = t.work_plan_id "
+                                           "WHERE wp.period_id = :pid"), {"pid": pid})
         print(f"generated N={n} employees ({n_targets} RHK, {args.opds} OPDs, 6 levels) in {gen_s:.1f}s "
               f"on {db.engine.dialect.name}", flush=True)
 

@@ -221,7 +221,9 @@ class GoalNode:
 
 
 def _rhk_rows(session, period_id: int, unit_ids):
-    achievement = rhk_achievement(period_id)
+    mine = (select(Target.id).join(WorkPlan, WorkPlan.id == Target.work_plan_id)
+            .where(WorkPlan.period_id == period_id, WorkPlan.unit_id.in_(sorted(unit_ids))))
+    achievement = rhk_achievement(period_id, mine)
     return session.execute(
         select(Target.id, Target.seq, Target.description, Target.parent_target_id, Target.org_indicator_id,
                WorkPlan.id, Employee.name, Position.name, WorkPlan.status, achievement.c.ach)

@@ -275,8 +275,9 @@ def attach_trend(session, rows: list[IndicatorRow], opd_id: int, periods: list[P
     if not codes:
         return
     per_period: dict[int, dict[str, IndicatorRow]] = {}
+    own_period = rows[0].indicator.period_id
     for p in periods:
-        found = indicator_rows(session, p, {opd_id}, ikm=ikm)
+        found = rows if p.id == own_period else indicator_rows(session, p, {opd_id}, ikm=ikm)
         per_period[p.id] = {r.indicator.code: r for r in found if r.indicator.code in codes}
     for r in rows:
         r.trend = []

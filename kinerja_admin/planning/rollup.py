@@ -43,13 +43,25 @@ def q2(value) -> Decimal | None:
     return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(TWO, rounding=ROUND_HALF_UP)
 
 
-def rhk_achievement(period_id: int):
-    """Subquery (target_id, ach): rule 2 for every RHK of the period that has an achievement."""
+def rhk_achievement(period_id: int | None, targets=None):
+    """Subquery (target_id, ach): rule 2 for the RHKs of the period that have an achievement; only
+    for the RHKs whose ids the SELECT ``targets`` gives (a page about one OPD or one indicator
+    computes its own RHKs, not the whole city's); or, with ``period_id`` None, for every RHK of
+    every period (cheapest when the caller joins the result to one period's RHKs anyway: one
+    index-ordered pass over the realisations instead of joining them to their plans)."""
+    if targets is not None:
+        scope = [Indicator.target_id.in_(targets)]
+        joins = Realisation.__table__.join(Indicator, Indicator.id == Realisation.indicator_id)
+    elif period_id is None:
+        scope = []
+        joins = Realisation.__table__
+    else:
+        scope = [WorkPlan.period_id == period_id]
+        joins = (Realisation.__table__.join(Indicator, Indicator.id == Realisation.indicator_id)
+                 .join(Target, Target.id == Indicator.target_id)
+                 .join(WorkPlan, WorkPlan.id == Target.work_plan_id))
     latest = (select(Realisation.indicator_id, func.max(Realisation.id).label("rid"))
-              .join(Indicator, Indicator.id == Realisation.indicator_id)
-              .join(Target, Target.id == Indicator.target_id)
-              .join(WorkPlan, WorkPlan.id == Target.work_plan_id)
-              .where(WorkPlan.period_id == period_id)
+              .select_from(joins).where(*scope)
               .group_by(Realisation.indicator_id).subquery("latest"))
     capaian = sql_capaian(Realisation.value, Indicator.target_value, Indicator.lower_is_better)
     per_indicator = (select(Indicator.target_id.label("target_id"), capaian.label("c"))
@@ -75,16 +87,27 @@ def cascade_cte(period_id: int, indicator_ids=None):
     return cte.union_all(step)
 
 
+def cascade_rhks(period_id: int, indicator_ids=None):
+    """(cte, achievement subquery, joined FROM) of the cascades: one row per RHK with its plan. The
+    whole period's achievements are computed once when every indicator is asked for; for some
+    indicators only the RHKs of their cascades are computed."""
+    cte = cascade_cte(period_id, indicator_ids)
+    # some indicators: only their cascades' RHKs; every indicator: every RHK (the join below keeps
+    # the period's), see rhk_achievement
+    ach = rhk_achievement(None, select(cte.c.target_id) if indicator_ids is not None else None)
+    joined = (cte.join(Target, Target.id == cte.c.target_id)
+              .join(WorkPlan, WorkPlan.id == Target.work_plan_id)
+              .outerjoin(ach, ach.c.target_id == cte.c.target_id))
+    return cte, ach, joined
+
+
 def cascade_statement(period_id: int, indicator_ids=None):
     """(indicator_id, rhk, rhk_with_data, ach_sum, employees) per organisation indicator."""
-    cte = cascade_cte(period_id, indicator_ids)
-    ach = rhk_achievement(period_id)
+    cte, ach, joined = cascade_rhks(period_id, indicator_ids)
     return (select(cte.c.indicator_id, func.count(cte.c.target_id).label("rhk"),
                    func.count(ach.c.ach).label("rhk_with_data"), func.sum(ach.c.ach).label("ach_sum"),
                    func.count(distinct(WorkPlan.employee_id)).label("employees"))
-            .select_from(cte.join(Target, Target.id == cte.c.target_id)
-                         .join(WorkPlan, WorkPlan.id == Target.work_plan_id)
-                         .outerjoin(ach, ach.c.target_id == cte.c.target_id))
+            .select_from(joined)
             .where(WorkPlan.period_id == period_id)
             .group_by(cte.c.indicator_id))
 
@@ -124,16 +147,12 @@ def cascade_figures(session, period_id: int, indicator_ids=None) -> dict[int, Ca
 def cascade_people(session, period_id: int, indicator_id: int) -> list[dict]:
     """The employees whose RHKs cascade into one indicator: name, position, level (1 = the head),
     number of RHKs and their mean achievement, head first then by level and name."""
-    cte = cascade_cte(period_id, [indicator_id])
-    ach = rhk_achievement(period_id)
+    cte, ach, joined = cascade_rhks(period_id, [indicator_id])
     rows = session.execute(
         select(Employee.id, Employee.name, Position.name, func.min(cte.c.depth), func.count(cte.c.target_id),
                func.count(ach.c.ach), func.sum(ach.c.ach))
-        .select_from(cte.join(Target, Target.id == cte.c.target_id)
-                     .join(WorkPlan, WorkPlan.id == Target.work_plan_id)
-                     .join(Employee, Employee.id == WorkPlan.employee_id)
-                     .outerjoin(Position, Position.id == WorkPlan.position_id)
-                     .outerjoin(ach, ach.c.target_id == cte.c.target_id))
+        .select_from(joined.join(Employee, Employee.id == WorkPlan.employee_id)
+                     .outerjoin(Position, Position.id == WorkPlan.position_id))
         .where(WorkPlan.period_id == period_id)
         .group_by(Employee.id, Employee.name, Position.name)
         .order_by(func.min(cte.c.depth), Employee.name)).all()
