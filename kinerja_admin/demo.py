@@ -207,6 +207,9 @@ def _distribute(total: int, weights: list[int], minimum: int) -> list[int]:
 
 def reset_demo(session) -> None:
     """Delete everything but reference data and scoring schemes (children first)."""
+    from .planning.demo import reset as reset_planning
+
+    reset_planning(session)  # organisational performance and the RHK links (issue 17)
     for model in (Objection, ScoreDetail, ScoreResult, BehaviourRating, RaterAssignment, SpecialExpectation,
                   Realisation, Indicator, Target, WorkPlan, PublicFeedback, PublicService, UnitRating, Period,
                   AuditLog, User):
@@ -529,6 +532,17 @@ def build_demo(session, *, employees: int = 600, seed: int = 2026, password: str
         reason="Data demo dibuat")])
     _fix_sequences(session, [Unit, Position, Employee, User, Period, WorkPlan, Target, Indicator, Realisation,
                              RaterAssignment, BehaviourRating, PublicService, PublicFeedback, UnitRating, AuditLog])
+    planning = build_planning_story(session, seed=seed, now=now)
     progress(100)
     return (f"Kota demo Binjai: {len(opd_units)} OPD, {len(units)} unit, {len(emps)} pegawai, "
-            f"{len(plans)} SKP, {len(assignments)} penugasan penilai, {len(feedback)} umpan balik publik.")
+            f"{len(plans)} SKP, {len(assignments)} penugasan penilai, {len(feedback)} umpan balik publik. "
+            + planning).strip()
+
+
+def build_planning_story(session, *, seed: int, now) -> str:
+    """Issue 17: period 2024 (IKM before the recorded policy), every OPD's performance agreement and
+    programs for 2024-2026, the SKPs of 2025 and 2026 cascading from them, two recorded policies
+    (kinerja_admin.planning.demo). Runs after everything above; returns a summary line."""
+    from .planning.demo import build
+
+    return build(session, seed=seed, now=now)

@@ -11,6 +11,7 @@ ROLES = ("admin", "operator", "penilai", "pegawai", "inspektur")
 _MASTER = {"admin": "rcudx", "operator": "rcudx", "inspektur": "rx"}
 _REFERENCE = {"admin": "rcud", "operator": "r", "inspektur": "r"}
 _RULES = {"admin": "rcudxa", "operator": "rcudxa", "inspektur": "rx"}
+_PLANNING = {"admin": "rcudx", "operator": "rcudx", "inspektur": "rx", "penilai": "r", "pegawai": "r"}
 _READ_ALL = {"admin": "rcud", "operator": "rcu", "inspektur": "r", "penilai": "r", "pegawai": "r"}
 
 ACCESS: dict[str, dict[str, str]] = {
@@ -58,6 +59,20 @@ ACCESS: dict[str, dict[str, str]] = {
     "ikm": {"admin": "r", "operator": "r", "inspektur": "r"},
     "ikm_element": _REFERENCE,
     "ikm_band": _REFERENCE,
+    # organisational performance (issue 17): BKPSDM maintains it, auditors read and export, an OPD's
+    # people read their own OPD's rows (row scope: kinerja_admin.scope)
+    "performance_agreement": _PLANNING,
+    "strategic_goal": _PLANNING,
+    "program": _PLANNING,
+    "org_indicator": _PLANNING,
+    "org_realisation": _PLANNING,
+    "policy_change": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    # cascade tree per OPD (views.planning.CascadeView): everyone, inside the OPD scope
+    "cascade": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    # effectiveness pages (views.planning.EffectivenessView); a = publish a period's program data
+    "effectiveness": {"admin": "ra", "operator": "ra", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    # programs workbook (views.planning.PlanningImportView): r = page and template, c = upload
+    "planning_import": {"admin": "rc", "operator": "rc", "inspektur": "r"},
     # system
     "audit_log": {"admin": "rx", "inspektur": "rx"},
     "setting": {"admin": "ru", "operator": "r", "inspektur": "r"},

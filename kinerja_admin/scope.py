@@ -5,13 +5,25 @@ Every list, count, get_one, ajax lookup, bulk action and export goes through `sc
 inspektur see every row (what they may *do* is decided by kinerja_admin.permissions); a penilai sees
 their own records, their direct subordinates' records and the plans they were assigned to rate; a
 pegawai sees only their own records. Peer and subordinate ratings stay anonymous: outside the
-all-rows roles, a rating is visible only to the rater who gave it.
+all-rows roles, a rating is visible only to the rater who gave it. Organisational performance
+(agreements, goals, programs, their indicators and realisations) is scoped by OPD: a penilai or
+pegawai sees the rows of the OPD (top-level unit) their employee record belongs to.
 """
 from __future__ import annotations
 
 from sqlalchemy import false, or_, select
 
-from models import Employee, Objection, RaterAssignment, ScoreResult, User, WorkPlan
+from models import (
+    Employee,
+    Objection,
+    OrgIndicator,
+    PerformanceAgreement,
+    Program,
+    RaterAssignment,
+    ScoreResult,
+    User,
+    WorkPlan,
+)
 
 UNSCOPED_ROLES = {"admin", "operator", "inspektur"}
 
@@ -38,6 +50,22 @@ def _result_condition(user):
     return cond
 
 
+def user_opd_id(user) -> int | None:
+    """The OPD (top-level unit) of the user's employee record, or None."""
+    from kinerja_admin.orgtree import unit_tree
+    from models import db
+
+    employee = getattr(user, "employee", None)
+    if employee is None or employee.unit_id is None:
+        return None
+    return unit_tree(db.session).root_of(employee.unit_id)
+
+
+def _opd(column, user):
+    opd = user_opd_id(user)
+    return column == opd if opd is not None else false()
+
+
 # Rows that carry their own scope; every other appraisal row is in scope when its parent is (the
 # parent chain of the record policy: Realisation -> Indicator -> Target -> WorkPlan, ...).
 _ROOTS = {
@@ -48,6 +76,11 @@ _ROOTS = {
     # peer and subordinate ratings stay anonymous: an assignment (and its ratings) only for its rater
     RaterAssignment: lambda u: RaterAssignment.rater_id == u.employee_id,
     User: lambda u: User.id == u.id,
+    # organisational performance: the OPD of the user's employee record (strategic goals and quarterly
+    # realisations follow their agreement / indicator through the policy's parent chain)
+    PerformanceAgreement: lambda u: _opd(PerformanceAgreement.unit_id, u),
+    Program: lambda u: _opd(Program.unit_id, u),
+    OrgIndicator: lambda u: _opd(OrgIndicator.unit_id, u),
 }
 
 

@@ -31,6 +31,8 @@ DEFAULT_SETTINGS: list[tuple[str, str, str, str]] = [
     ("public.ikm_min_responses", "1", "int", "Minimal respons terhitung agar IKM sebuah unit ditampilkan di portal"),
     ("tampilan.zona_waktu", "Asia/Jakarta", "str",
      "Zona waktu semua jam yang ditampilkan: Asia/Jakarta (WIB), Asia/Makassar (WITA) atau Asia/Jayapura (WIT)"),
+    ("planning.alpha", "0.05", "decimal", "Batas nilai p: perubahan IKM disebut signifikan bila p lebih kecil"),
+    ("planning.test", "welch", "str", "Uji signifikansi perubahan IKM: welch (uji t Welch) atau mannwhitney"),
 ]
 
 # What the admin shows instead of the technical key and type (the key stays the code's name).

@@ -7,6 +7,14 @@ from .guide import GuidePage
 from .jobs import Job
 from .org import Position, PositionKind, Rank, Unit
 from .people import Employee, User
+from .planning import (
+    OrgIndicator,
+    OrgRealisation,
+    PerformanceAgreement,
+    PolicyChange,
+    Program,
+    StrategicGoal,
+)
 from .public import IkmBand, IkmElement, PublicFeedback, PublicService, SurveyNonce
 from .rating import BehaviourRating, RaterAssignment, SpecialExpectation
 from .results import Objection, ScoreDetail, ScoreResult
@@ -27,8 +35,9 @@ from .rules import (
 __all__ = [
     "db", "AchievementBand", "AuditLog", "BehaviourAspect", "BehaviourRating", "CategoryThreshold",
     "ComponentWeight", "DistributionRule", "Employee", "GuidePage", "Job", "IkmBand", "IkmElement", "Indicator",
-    "Objection", "Period", "Position", "PositionKind", "PredicateBand", "PredicateMatrixCell",
+    "Objection", "OrgIndicator", "OrgRealisation", "PerformanceAgreement", "Period", "PolicyChange",
+    "Position", "PositionKind", "PredicateBand", "PredicateMatrixCell", "Program",
     "PublicFeedback", "PublicService", "SurveyNonce", "Rank", "RaterAssignment", "RaterRoleWeight", "Realisation",
     "SchemeFormula", "ScoreDetail", "ScoreResult", "ScoringScheme", "Setting", "SpecialExpectation",
-    "Target", "Unit", "UnitRating", "User", "WorkPlan",
+    "StrategicGoal", "Target", "Unit", "UnitRating", "User", "WorkPlan",
 ]

@@ -124,10 +124,15 @@ class Target(TimestampMixin, db.Model):
     seq: Mapped[int] = mapped_column(Integer, default=1)
     description: Mapped[str] = mapped_column(Text)  # RHK text
     # RHK of the rater that this result supports (cascading, "intervensi")
-    parent_target_id: Mapped[Optional[int]] = mapped_column(ForeignKey("target.id"))
+    parent_target_id: Mapped[Optional[int]] = mapped_column(ForeignKey("target.id"), index=True)
+    # the OPD head's RHK: the organisation indicator (IKU or program indicator) it realises
+    # (kinerja_admin.planning.cascade.check_cascade_link decides which links are valid)
+    org_indicator_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_indicator.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False, server_default="1")
 
     work_plan: Mapped[WorkPlan] = relationship(back_populates="targets")
+    parent_target: Mapped[Optional["Target"]] = relationship(remote_side=[id], foreign_keys=[parent_target_id])
+    org_indicator = relationship("OrgIndicator")
     indicators: Mapped[list["Indicator"]] = relationship(
         back_populates="target", cascade="all, delete-orphan", order_by="Indicator.id"
     )

@@ -11,7 +11,7 @@ import re
 
 import pytest
 from flask import g
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from config import TestConfig
 from kinerja_admin import create_app
@@ -80,13 +80,27 @@ def _rows_by_table(conn, tables):
 
 
 def _replay(snapshot):
-    """Insert snapshot rows with their ids (dependency order), then move PostgreSQL's sequences."""
+    """Insert snapshot rows with their ids (dependency order), then move PostgreSQL's sequences.
+    Self-references (a unit's parent, an RHK's superior RHK, ...) are set by an UPDATE after the
+    table's rows exist: a row may refer to one with a higher id."""
     engine = db.engine
     with engine.begin() as conn:
         for table in db.metadata.sorted_tables:
             rows = snapshot.get(table.name)
-            if rows:
+            if not rows:
+                continue
+            self_refs = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
+            if not self_refs:
                 conn.execute(table.insert(), rows)
+                continue
+            conn.execute(table.insert(), [{**r, **dict.fromkeys(self_refs)} for r in rows])
+            keep = [c.name for c in table.columns if c.onupdate is not None]  # e.g. updated_at stays as captured
+            for col in self_refs:
+                links = [{"_pk": r["id"], "_ref": r[col], **{f"_{k}": r[k] for k in keep}}
+                         for r in rows if r.get(col) is not None]
+                if links:
+                    conn.execute(table.update().where(table.c.id == bindparam("_pk"))
+                                 .values({col: bindparam("_ref"), **{k: bindparam(f"_{k}") for k in keep}}), links)
         if engine.dialect.name == "postgresql":
             for table in db.metadata.sorted_tables:
                 if table.name in snapshot and "id" in table.c and table.c.id.autoincrement:

@@ -22,16 +22,18 @@ ROLES = ["admin", "operator", "inspektur", "penilai", "pegawai"]
 # Personal appraisal records: penilai and pegawai read them, limited to their own scope.
 PERSONAL = {"employee", "work_plan", "target", "indicator", "realisation", "rater_assignment",
             "behaviour_rating", "special_expectation", "score_result", "objection"}
-# Readable by every logged-in role, not personal.
+# Organisational performance: every role reads it, an OPD's people only their own OPD's rows.
+OPD_SCOPED = {"performance_agreement", "strategic_goal", "program", "org_indicator", "org_realisation"}
+# Readable by every logged-in role, not personal (the cascade and effectiveness pages scope by OPD inside).
 # "jobs": everyone sees their own background jobs only (tests/test_jobs.py checks whose jobs).
-EVERYONE = {"admin", "period", "me", "my_ratings", "cetak", "jobs"}
+EVERYONE = {"admin", "period", "me", "my_ratings", "cetak", "jobs", "cascade", "effectiveness", "policy_change"}
 # Organisation master data, reference and rule tables: BKPSDM staff and auditors only.
 STAFF = {"unit", "position", "position_kind", "rank", "scoring_scheme", "unit_rating", "public_service",
          "public_feedback", "feedback_moderation", "ikm_element", "ikm_band", "setting", "ikm",
-         "rating_completeness", "excel_import", "guide_page"}
+         "rating_completeness", "excel_import", "guide_page", "planning_import"}
 # Accounts and the audit trail: administrators and auditors only.
 SECURITY = {"user", "audit_log"}
-CLASSIFIED = PERSONAL | EVERYONE | STAFF | SECURITY
+CLASSIFIED = PERSONAL | OPD_SCOPED | EVERYONE | STAFF | SECURITY
 
 
 def may_read(role: str, endpoint: str) -> bool:
@@ -41,7 +43,7 @@ def may_read(role: str, endpoint: str) -> bool:
         return False
     if role == "operator":
         return True
-    return endpoint in PERSONAL
+    return endpoint in PERSONAL | OPD_SCOPED
 
 
 def _admin(app):
@@ -111,13 +113,13 @@ def test_role_view_matrix(client, app, demo, role):
             got = client.get(f"{base}details/?id={fid}").status_code
             if not readable:
                 want = 403
-            elif ep in PERSONAL and role in ("penilai", "pegawai"):
+            elif ep in PERSONAL | OPD_SCOPED and role in ("penilai", "pegawai"):
                 want = 404  # a foreign record is never shown, whatever the id
             else:
                 want = 200
             if got != want:
                 failures.append((ep, f"details {fid}", got, want))
-            if role in ("penilai", "pegawai") and ep in PERSONAL:
+            if role in ("penilai", "pegawai") and ep in PERSONAL | OPD_SCOPED:
                 got = client.get(f"{base}edit/?id={fid}").status_code
                 if got not in (403, 404):
                     failures.append((ep, "edit foreign", got))

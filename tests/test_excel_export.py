@@ -28,7 +28,8 @@ from models import (
 from tests.conftest import login_as
 
 PREDICATES = ["Sangat Baik", "Baik", "Baik", "Butuh Perbaikan", "Kurang"]
-SHEET_NAMES = ["Ringkasan", "Nilai Pegawai", "Rincian Sasaran", "Penilaian Perilaku", "Aturan", "Jejak Audit"]
+SHEET_NAMES = ["Ringkasan", "Nilai Pegawai", "Rincian Sasaran", "Penilaian Perilaku", "Aturan", "Jejak Audit",
+               "Efektivitas Program"]
 
 
 @pytest.fixture

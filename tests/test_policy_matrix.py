@@ -65,6 +65,8 @@ def scene(demo):
     db.session.add_all([atasan, stranger])
     db.session.flush()
     target = plan.targets[0]
+    # linked (as the system) so that a user may try to unlink it
+    target.parent_target_id = db.session.scalar(select(Target.id).where(Target.work_plan_id != plan.id))
     indicator = target.indicators[0]
     realisation = Realisation(indicator_id=indicator.id, value=Decimal(5), evidence_note="bukti")
     aspect = db.session.scalar(select(BehaviourAspect).where(
@@ -121,7 +123,7 @@ def _new_value(scene, obj, column):
         return db.session.scalar(select(BehaviourAspect.id).where(BehaviourAspect.id != current,
                                                                    BehaviourAspect.scheme_id == plan.period.scheme_id))
     if column == "parent_target_id":
-        return db.session.scalar(select(Target.id).where(Target.work_plan_id != plan.id))
+        return None  # unlinking is always a valid link (the scene links it); making links: test_planning_cascade
     if column == "seq":
         return (current or 0) + 100
     if column in ("work_plan_id", "target_id", "indicator_id"):
@@ -173,6 +175,8 @@ def test_orm_writes_agree_with_the_policy(scene):
         for key in PLAN_MODELS:
             pol = BY_MODEL[type(scene[key])]
             for column, spec in pol.fields.items():
+                if column == "org_indicator_id":
+                    continue  # only the OPD head links an indicator (invariant): tests/test_planning_cascade.py
                 for name, actor in scene["actors"].items():
                     expected = any(permits(r, scene["relations"][name], ctx) for r in rules_of(spec))
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from kinerja_admin.charts import bar_chart, line_chart
 from kinerja_admin.reports import public as reports
 from kinerja_admin.reports.common import unit_tree
-from models import Employee, PublicFeedback, ScoreResult, Setting, Unit, db
+from models import Employee, Period, PublicFeedback, ScoreResult, Setting, Unit, db
 
 NIP18 = re.compile(r"(?<!\d)\d{18}(?!\d)")
 NIP_SPACED = re.compile(r"\d{8} \d{6} \d \d{3}")
@@ -40,6 +40,9 @@ def _set_show_individual(value: str):
 
 
 def test_portal_without_published_results(client, demo):
+    # the demo publishes the organisational data of its baseline year 2024: withdrawn for this case
+    db.session.execute(update(Period).values(published_at=None))
+    db.session.commit()
     r = client.get("/publik/")
     assert r.status_code == 200
     assert "Belum ada hasil penilaian kinerja yang diumumkan" in r.get_data(as_text=True)

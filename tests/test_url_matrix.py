@@ -36,6 +36,9 @@ FN_RIGHT = {
     "status_view": "r",
     # job page (views.jobs): a user's own jobs; whose job a user may open is checked by the view
     "detail": "r", "status": "r", "download": "r",
+    # organisational performance pages (views.planning): reading them needs r (rows scoped by OPD);
+    # publishing a period's program data is a bulk operation
+    "opd": "r", "program": "r", "people": "r", "impact_view": "r", "publish": "a",
 }
 # Views whose create/edit/delete are switched off for everyone whatever the table says.
 NEVER = {("score_result", "create_view"), ("objection", "create_view"), ("audit_log", "create_view"),

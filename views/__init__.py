@@ -50,6 +50,7 @@ from .excel import ExcelImportView
 from .jobs import JobsView
 from .me import MeView, PrintView
 from .org import EmployeeView, PositionKindView, PositionView, RankView, UnitView, UserView
+from .planning import register as register_planning
 from .public import FeedbackModerationView, IkmBandView, IkmElementView, PublicFeedbackView, PublicServiceView
 from .rating import CompletenessView, IkmView, MyRatingsView
 from .results import ObjectionView, ScoreResultView
@@ -112,6 +113,8 @@ def init_admin(app) -> Admin:
     add(IkmElementView(IkmElement, name="Unsur IKM", category=PUBLIC))
     add(IkmBandView(IkmBand, name="Mutu IKM", category=PUBLIC))
     add(IkmView(name="Indeks Kepuasan (IKM)", endpoint="ikm", category=PUBLIC))
+
+    register_planning(admin, add)  # organisational performance, cascade, effectiveness (issue 17)
 
     add(UserView(User, name="Pengguna", category=SYSTEM))
     add(AuditLogView(AuditLog, name="Jejak Audit", category=SYSTEM))

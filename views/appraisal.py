@@ -22,6 +22,7 @@ from models.base import (
 
 from .base import ReadOnlyModelView, SecuredModelView
 from .org import EMPLOYEE_AJAX
+from .planning import CascadeParentLoader, OrgIndicatorLoader
 from .workflow_actions import OptimisticLockMixin, PlanActionsMixin
 
 
@@ -199,10 +200,15 @@ class TargetView(OptimisticLockMixin, SecuredModelView):
     column_searchable_list = ["description"]
     column_labels = {"work_plan": "SKP", "seq": "No.", "description": "Rencana hasil kerja (RHK)",
                      "parent_target_id": "RHK atasan yang diintervensi", "indicators": "Indikator",
+                     "parent_target": "RHK atasan yang diintervensi",
+                     "org_indicator": "Indikator kinerja organisasi (RHK kepala perangkat daerah)",
                      "version": "Versi", "created_at": "Dibuat", "updated_at": "Diubah"}
-    form_columns = ["work_plan", "seq", "description"]
+    form_columns = ["work_plan", "seq", "description", "parent_target", "org_indicator"]
     column_details_exclude_list = ["indicators"]
-    form_ajax_refs = {"work_plan": PLAN_AJAX}
+    # the cascade links (issue 17): AJAX picks limited to what the employee may link to, checked on save
+    # (which links are valid is the record policy's invariant cascade_link: every path, not the form only)
+    form_ajax_refs = {"work_plan": PLAN_AJAX, "parent_target": CascadeParentLoader(),
+                      "org_indicator": OrgIndicatorLoader()}
 
 
 class IndicatorView(OptimisticLockMixin, SecuredModelView):

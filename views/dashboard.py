@@ -100,6 +100,8 @@ def render_dashboard(view):
         dist = reports.distribution(session, period, user)
         ctx["distribution"] = dist
         ctx["distribution_chart"] = bar_chart(dist, title=f"Sebaran predikat periode {code}")
+    if ctx["has_team"]:
+        ctx["alignment"] = _alignment(session, period, user)
     if ctx["full"]:
         from kinerja_admin.guidance import participation
 
@@ -121,3 +123,18 @@ def render_dashboard(view):
         ctx["curve"] = curve
         ctx["portal_url"] = url_for("public.index")
     return view.render("admin/dashboard.html", **ctx)
+
+
+def _alignment(session, period, user):
+    """Alignment checks of the cascade per OPD (kinerja_admin.planning.cascade): all OPDs for BKPSDM
+    staff and auditors, the viewer's own OPD for a penilai; None when the viewer may not see them."""
+    from kinerja_admin.planning.cascade import alignment
+    from kinerja_admin.scope import user_opd_id
+
+    if not permissions.can("cascade", user.role, "r"):
+        return None
+    opd_ids = None
+    if not is_unscoped(user):
+        own = user_opd_id(user)
+        opd_ids = {own} if own is not None else set()
+    return alignment(session, period, opd_ids)

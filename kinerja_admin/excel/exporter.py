@@ -257,6 +257,11 @@ def export_period(period: Period, out, *, session=None, user=None, result_filter
         progress(90)
         _rules_sheet(ws_rules, fm, scheme)
         n_audit = _audit_sheet(session, ws_audit, fm, period, result_ids, restricted)
+        # --- issue 17: sheet "Efektivitas Program" (kinerja_admin.planning.sheet), last in the workbook ---
+        from kinerja_admin.planning.sheet import write_effectiveness_sheet
+
+        write_effectiveness_sheet(wb, period, session=session, user=user)
+        # --- end issue 17 ---
         ws_sum.activate()
         wb.close()
     finally:

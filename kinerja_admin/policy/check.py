@@ -10,7 +10,17 @@ from flask import has_request_context
 from sqlalchemy import exists, inspect, select
 from sqlalchemy.orm import MANYTOONE
 
-from models import Employee, Indicator, Objection, Period, RaterAssignment, SchemeFormula, ScoreResult, WorkPlan
+from models import (
+    Employee,
+    Indicator,
+    Objection,
+    Period,
+    RaterAssignment,
+    SchemeFormula,
+    ScoreResult,
+    Target,
+    WorkPlan,
+)
 from models.base import PERIOD_STATUSES, PLAN_STATUSES, SCORE_STATUSES
 
 from ..workflow.base import WorkflowError
@@ -315,8 +325,23 @@ def _period_scheme(session, obj, ctx, changed, system_write):
     return None
 
 
+def _cascade_link(session, obj, ctx, changed, system_write):
+    # a rule on setting a link (it depends on the superior SKP's state), so users' writes only: a link
+    # made while valid stays when the superior SKP later moves
+    if system_write or not changed & {"parent_target_id", "org_indicator_id"}:
+        return None
+    from ..planning import PlanningError
+    from ..planning.cascade import check_cascade_link
+
+    try:
+        check_cascade_link(session, obj)
+    except PlanningError as err:
+        return str(err)
+    return None
+
+
 INVARIANTS = {WorkPlan: _plan_raters, Objection: _objection_decider, RaterAssignment: _assignment_pair,
-              Indicator: _indicator_formula, Period: _period_scheme}
+              Indicator: _indicator_formula, Period: _period_scheme, Target: _cascade_link}
 
 
 # --- the session guard's checks ----------------------------------------------------------------

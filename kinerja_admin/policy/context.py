@@ -165,12 +165,15 @@ def contexts(session, objects) -> dict[int, Ctx]:
         for model, ids in level.items():
             pol = BY_MODEL[model]
             if pol.parent is None:
-                for i in ids:
-                    kind = pol.anchor if model is ANCHOR_MODEL.get(pol.anchor) else "period"
-                    if kind == "period" and model is not Period:
-                        continue  # not reached: period-anchored rows have no children
-                    parent_of[(model, i)] = (kind, i)
-                    wanted[kind].add(i)
+                if model is ANCHOR_MODEL.get(pol.anchor):
+                    for i in ids:
+                        parent_of[(model, i)] = (pol.anchor, i)
+                        wanted[pol.anchor].add(i)
+                else:  # a row that carries period_id itself (a performance agreement, ...)
+                    for rid, pid in session.execute(select(model.id, model.period_id).where(
+                            model.id.in_(sorted(ids)))):
+                        parent_of[(model, rid)] = ("period", pid)
+                        wanted["period"].add(pid)
                 continue
             fk = pol.parent[0]
             pmodel = pol.parent[2]

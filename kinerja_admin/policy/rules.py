@@ -42,11 +42,16 @@ from models import (
     Indicator,
     Job,
     Objection,
+    OrgIndicator,
+    OrgRealisation,
+    PerformanceAgreement,
     Period,
+    PolicyChange,
     Position,
     PositionKind,
     PredicateBand,
     PredicateMatrixCell,
+    Program,
     PublicFeedback,
     PublicService,
     Rank,
@@ -59,6 +64,7 @@ from models import (
     ScoringScheme,
     Setting,
     SpecialExpectation,
+    StrategicGoal,
     SurveyNonce,
     Target,
     Unit,
@@ -158,9 +164,12 @@ POLICIES: list[ModelPolicy] = [
         Target, "sasaran (RHK)", parent=("work_plan_id", "work_plan", WorkPlan), period_bound=True,
         audited="all", create=(SKP_CONTENT,), delete=(SKP_CONTENT,),
         fields={"work_plan_id": IMMUTABLE, "seq": SKP_CONTENT, "description": SKP_CONTENT,
-                "parent_target_id": SKP_CONTENT},
+                # the cascade (intervensi): part of the SKP's content; which links are valid is the
+                # invariant cascade_link (kinerja_admin.planning.cascade)
+                "parent_target_id": SKP_CONTENT, "org_indicator_id": SKP_CONTENT},
         labels={"work_plan_id": "SKP", "seq": "nomor urut", "description": "rencana hasil kerja",
-                "parent_target_id": "RHK atasan yang diintervensi"}),
+                "parent_target_id": "RHK atasan yang diintervensi",
+                "org_indicator_id": "indikator kinerja organisasi"}),
     ModelPolicy(
         Indicator, "indikator", parent=("target_id", "target", Target), period_bound=True, audited="all",
         create=(SKP_CONTENT,), delete=(SKP_CONTENT,),
@@ -228,6 +237,7 @@ POLICIES: list[ModelPolicy] = [
         fields={"code": STAFF_OPEN, "name": STAFF_OPEN, "start_date": STAFF_OPEN, "end_date": STAFF_OPEN,
                 # while the period has no result; afterwards only through "Ganti skema" (workflow.period)
                 "scheme_id": allow("staff", period=PERIOD_OPEN, when="no_results"),
+                # the period workflow; published_at: publishing its organisational data (planning.publication)
                 "status": SYSTEM, "published_at": SYSTEM},
         labels={"code": "kode", "name": "nama", "start_date": "tanggal mulai", "end_date": "tanggal selesai",
                 "scheme_id": "skema penilaian", "status": "status"}),
@@ -247,6 +257,23 @@ POLICIES: list[ModelPolicy] = [
             "status": (CREATOR,), "held_reason": (CREATOR,), "moderated_by_id": SYSTEM, "moderated_at": SYSTEM,
             "comment_hidden": STAFF_OPEN},
         labels={"comment_hidden": "komentar disembunyikan", "status": "status moderasi"}),
+    # --- organisational performance (kinerja_admin.planning): BKPSDM maintains it per OPD and period ---
+    *(ModelPolicy(m, label, anchor="period", period_bound=True, audited="all",
+                  create=(STAFF_OPEN,), delete=(STAFF_OPEN,),
+                  fields={c.key: STAFF_OPEN for c in m.__table__.columns if c.key not in TECHNICAL})
+      for m, label in ((PerformanceAgreement, "perjanjian kinerja"), (Program, "program/kegiatan"),
+                       (OrgIndicator, "indikator kinerja organisasi"))),
+    ModelPolicy(StrategicGoal, "sasaran strategis", parent=("agreement_id", "agreement", PerformanceAgreement),
+                period_bound=True, audited="all", create=(STAFF_OPEN,), delete=(STAFF_OPEN,),
+                fields={c.key: STAFF_OPEN for c in StrategicGoal.__table__.columns if c.key not in TECHNICAL}),
+    ModelPolicy(OrgRealisation, "realisasi indikator organisasi", parent=("indicator_id", "indicator", OrgIndicator),
+                period_bound=True, audited="all", create=(STAFF_OPEN,), delete=(STAFF_OPEN,),
+                fields={**{c.key: STAFF_OPEN for c in OrgRealisation.__table__.columns if c.key not in TECHNICAL},
+                        "recorded_by_id": SYSTEM}),  # stamped with the acting user by the guard
+    # a recorded policy or program change (dated, not bound to one period)
+    ModelPolicy(PolicyChange, "perubahan kebijakan", audited="all", enforced=False,
+                fields={c.key: STAFF for c in PolicyChange.__table__.columns if c.key not in TECHNICAL},
+                create=(STAFF,), delete=(STAFF,)),
     # --- master data and configuration: rights by view (kinerja_admin.permissions), no row states ---
     *(ModelPolicy(m, m.__tablename__, enforced=False,
                   fields={c.key: STAFF for c in m.__table__.columns if c.key not in TECHNICAL},
@@ -324,7 +351,11 @@ OBJECTION_PERIODS = ("running", "assessing")
 #  assignment_pair    nobody rates themselves except in the role "diri"; the public role has no rater
 #  indicator_formula  an indicator's formula is one the period's scheme allows for its aspect
 #  period_scheme      a period's scheme changes only while the period has no result
-INVARIANTS = ("plan_raters", "objection_decider", "assignment_pair", "indicator_formula", "period_scheme")
+#  cascade_link       (users' writes) an RHK intervenes in at most one thing: an RHK of its rater's
+#                     approved SKP of the same period (no loop), or, for the OPD head, an indicator of
+#                     its OPD and period
+INVARIANTS = ("plan_raters", "objection_decider", "assignment_pair", "indicator_formula", "period_scheme",
+              "cascade_link")
 
 WHO_TEXT = {
     "subject": "pegawai yang bersangkutan", "rater": "pejabat penilai", "rater_superior": "atasan pejabat penilai",

@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__, url_prefix="/publik")
 
-from . import feedback, portal  # noqa: E402,F401  (route registration)
+from . import feedback, portal, programs  # noqa: E402,F401  (route registration)

@@ -186,10 +186,14 @@ def skp_document(session, plan: WorkPlan) -> dict:
                                  .order_by(BehaviourAspect.seq)):
             guides = [line.strip() for line in (a.indicators_text or "").splitlines() if line.strip()]
             aspects.append({"name": a.name, "guides": guides, "expectation": expectations.get(a.id, "")})
+    from kinerja_admin.planning.cascade import link_labels
+
     return {"plan": plan, "period": period,
             "employee": _person(plan.employee, plan.position, plan.unit),
             "rater": _person(plan.rater), "rater_superior": _person(plan.rater_superior),
-            "targets": plan.targets, "aspects": aspects}
+            "targets": plan.targets, "aspects": aspects,
+            # "RHK atasan yang diintervensi" per target (or the OPD head's organisation indicator)
+            "links": link_labels(session, plan.targets)}
 
 
 def evaluation_document(session, result: ScoreResult, viewer) -> dict:

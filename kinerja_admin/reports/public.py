@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 
 from kinerja_admin.rating.feedback import counted
 from kinerja_admin.rating.ikm import ELEMENT_COLUMNS, band_for, ikm_exact, round_half_up
@@ -28,9 +28,11 @@ def show_individual(session) -> bool:
 
 
 def public_periods(session) -> list[Period]:
-    """Periods with at least one published result, newest first."""
+    """Periods with at least one published result, or whose organisational data (programs, IKM) an
+    operator published as a whole (``Period.published_at``, kinerja_admin.planning.publication),
+    newest first."""
     ids = select(ScoreResult.period_id).where(PUBLISHED).group_by(ScoreResult.period_id)
-    return list(session.scalars(select(Period).where(Period.id.in_(ids))
+    return list(session.scalars(select(Period).where(or_(Period.id.in_(ids), Period.published_at.is_not(None)))
                                 .order_by(Period.start_date.desc(), Period.id.desc())))
 
 
