@@ -22,6 +22,10 @@ DEFAULT_SETTINGS: list[tuple[str, str, str, str]] = [
     ("login.lockout_minutes", "15", "int", "Lama penguncian akun setelah gagal login berulang (menit)"),
     ("password.min_length", "10", "int", "Panjang minimal kata sandi"),
     ("upload.max_mb", "20", "int", "Ukuran maksimal berkas unggahan (MB)"),
+    ("evidence.max_mb", "5", "int", "Ukuran maksimal satu berkas bukti dukung realisasi (MB)"),
+    ("evidence.allowed_types", "pdf,jpg,jpeg,png,docx,xlsx,pptx,odt,ods,odp", "str",
+     "Jenis berkas bukti dukung yang diizinkan (ekstensi dipisah koma; dikenal: pdf, jpg, jpeg, png, docx, xlsx, "
+     "pptx, odt, ods, odp, doc, xls, ppt); isi berkas diperiksa sesuai jenisnya"),
 ]
 
 _CASTS = {

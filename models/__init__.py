@@ -1,7 +1,7 @@
 """SQLAlchemy 2 typed models, one module per aggregate. Importing this package registers them all."""
 from kinerja_admin.extensions import db
 
-from .appraisal import Indicator, Period, Realisation, Target, WorkPlan
+from .appraisal import EvidenceFile, Indicator, Period, Realisation, Target, TargetJudgement, WorkPlan
 from .audit import AuditLog, Setting
 from .org import Position, PositionKind, Rank, Unit
 from .people import Employee, User
@@ -24,9 +24,9 @@ from .rules import (
 
 __all__ = [
     "db", "AchievementBand", "AuditLog", "BehaviourAspect", "BehaviourRating", "CategoryThreshold",
-    "ComponentWeight", "DistributionRule", "Employee", "IkmBand", "IkmElement", "Indicator",
+    "ComponentWeight", "DistributionRule", "Employee", "EvidenceFile", "IkmBand", "IkmElement", "Indicator",
     "Objection", "Period", "Position", "PositionKind", "PredicateBand", "PredicateMatrixCell",
     "PublicFeedback", "PublicService", "Rank", "RaterAssignment", "RaterRoleWeight", "Realisation",
     "SchemeFormula", "ScoreDetail", "ScoreResult", "ScoringScheme", "Setting", "SpecialExpectation",
-    "Target", "Unit", "UnitRating", "User", "WorkPlan",
+    "Target", "TargetJudgement", "Unit", "UnitRating", "User", "WorkPlan",
 ]
