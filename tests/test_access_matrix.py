@@ -23,7 +23,7 @@ ROLES = ["admin", "operator", "inspektur", "penilai", "pegawai"]
 PERSONAL = {"employee", "work_plan", "target", "indicator", "realisation", "rater_assignment",
             "behaviour_rating", "special_expectation", "score_result", "objection"}
 # Readable by every logged-in role, not personal.
-EVERYONE = {"admin", "period", "me", "my_ratings", "cetak"}
+EVERYONE = {"admin", "period", "me", "my_ratings", "cetak", "skp"}
 # Organisation master data, reference and rule tables: BKPSDM staff and auditors only.
 STAFF = {"unit", "position", "position_kind", "rank", "scoring_scheme", "unit_rating", "public_service",
          "public_feedback", "ikm_element", "ikm_band", "setting", "ikm", "rating_completeness", "excel_import"}

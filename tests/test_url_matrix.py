@@ -34,6 +34,10 @@ FN_RIGHT = {
     "decide_view": "r",
     # period lifecycle page: open to readers; the workflow lets only staff/admin change the status
     "status_view": "r",
+    # the SKP page and the assessment page (views.skp): readers of a plan in their scope; every POST is
+    # checked by the record policy and the plan workflow per row
+    "page": "r", "assessment": "r", "evidence_download": "r", "transition": "r", "rhk_save": "r",
+    "indicator_save": "r", "realisation_save": "r", "expectation_save": "r",
 }
 # Views whose create/edit/delete are switched off for everyone whatever the table says.
 NEVER = {("score_result", "create_view"), ("objection", "create_view"), ("audit_log", "create_view"),

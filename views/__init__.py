@@ -51,6 +51,7 @@ from .public import IkmBandView, IkmElementView, PublicFeedbackView, PublicServi
 from .rating import CompletenessView, IkmView, MyRatingsView
 from .results import ObjectionView, ScoreResultView
 from .rules import ScoringSchemeView, UnitRatingView
+from .skp import SkpView
 from .system import AuditLogView, SettingView
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "kinerja_admin" / "translations"
@@ -86,6 +87,7 @@ def init_admin(app) -> Admin:
     add(ExcelImportView(name="Impor Excel", endpoint="excel_import", category=ORG))
 
     add(PeriodView(Period, name="Periode", category=SKP))
+    add(SkpView(name="SKP Saya", endpoint="skp", url="/admin/skp", category=SKP))
     add(WorkPlanView(WorkPlan, name="SKP", category=SKP))
     add(TargetView(Target, name="Sasaran (RHK)", category=SKP))
     add(IndicatorView(Indicator, name="Indikator", category=SKP))
