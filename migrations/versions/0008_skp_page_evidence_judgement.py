@@ -99,9 +99,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("evidence_file", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_evidence_file_realisation_id"))
-    op.drop_table("evidence_file")
+    op.drop_table("evidence_file")  # with its index (MariaDB keeps an index its foreign key needs)
     op.drop_table("target_judgement")
     with op.batch_alter_table("scoring_scheme", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_scoring_scheme_rating_decider"), type_="check")
