@@ -7,12 +7,13 @@ the assessment page, the form again with the input kept and the reason)."""
 from __future__ import annotations
 
 import io
+import logging
 
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from kinerja_admin import permissions
@@ -27,6 +28,8 @@ from models import Period, WorkPlan, db
 from models.base import CATEGORIES, PLAN_STATUSES, TARGET_ASPECTS
 
 from .base import SecuredBaseView
+
+log = logging.getLogger(__name__)
 
 TRANSITIONS = {"submit": plan_flow.submit, "approve": plan_flow.approve, "return": plan_flow.return_plan,
                "revise": plan_flow.revise, "realise": plan_flow.realise, "assess": plan_flow.assess,
@@ -102,6 +105,10 @@ class SkpView(SecuredBaseView):
             db.session.rollback()
             flash("Data tidak dapat disimpan: bertentangan dengan data lain (misalnya baru saja diubah "
                   "pengguna lain). Muat ulang halaman lalu ulangi.", "error")
+        except SQLAlchemyError:  # e.g. a file larger than the database server accepts in one packet
+            db.session.rollback()
+            log.exception("database error on the SKP page")
+            flash("Basis data menolak perintah; perubahan tidak disimpan. Coba lagi beberapa saat lagi.", "error")
         else:
             flash(success, "success")
         return redirect(plan_url(plan.id, anchor))
