@@ -24,6 +24,7 @@ from models import (
     BehaviourAspect,
     BehaviourRating,
     Employee,
+    EvidenceFile,
     Indicator,
     Objection,
     Period,
@@ -39,6 +40,7 @@ from models import (
     ScoringScheme,
     SpecialExpectation,
     Target,
+    TargetJudgement,
     Unit,
     UnitRating,
     User,
@@ -211,8 +213,8 @@ def reset_demo(session) -> None:
 
     reset_planning(session)  # organisational performance and the RHK links (issue 17)
     for model in (Objection, ScoreDetail, ScoreResult, BehaviourRating, RaterAssignment, SpecialExpectation,
-                  Realisation, Indicator, Target, WorkPlan, PublicFeedback, PublicService, UnitRating, Period,
-                  AuditLog, User):
+                  EvidenceFile, Realisation, TargetJudgement, Indicator, Target, WorkPlan, PublicFeedback,
+                  PublicService, UnitRating, Period, AuditLog, User):
         session.execute(delete(model))
     session.execute(Employee.__table__.update().values(superior_id=None))
     session.execute(delete(Employee))
@@ -244,7 +246,8 @@ def build_demo(session, *, employees: int = 600, seed: int = 2026, password: str
     progress = progress or (lambda pct: None)
     now = utcnow()
     ids = _Ids(session, Unit, Position, Employee, User, Period, WorkPlan, Target, Indicator, Realisation,
-               RaterAssignment, BehaviourRating, PublicService, PublicFeedback, UnitRating, AuditLog)
+               RaterAssignment, BehaviourRating, PublicService, PublicFeedback, UnitRating, AuditLog,
+               TargetJudgement)
 
     kinds = {k.code: k for k in session.scalars(select(PositionKind))}
     ranks = {(r.employee_type, r.code): r.id for r in session.scalars(select(Rank))}
@@ -429,6 +432,9 @@ def build_demo(session, *, employees: int = 600, seed: int = 2026, password: str
     sub_2025 = dt.datetime(2025, 1, 20, 9, 0)
     for e in emps:
         make_plan(p2025, e, "assessed", True, True, sub_2025)
+    # 2025's raters have judged (PermenPANRB 6/2022), within their OPD's organisation rating curve
+    org_rating = _org_ratings(units, seed)
+    judgements = _judge_2025(plans, targets, quality, emps, units, org_rating, random.Random(seed * 7 + 2025), ids)
     progress(45)
 
     # 2026: varied states; the demo penilai has submitted plans to approve, the demo pegawai a draft.
@@ -447,6 +453,7 @@ def build_demo(session, *, employees: int = 600, seed: int = 2026, password: str
     _bulk(session, Target, targets)
     _bulk(session, Indicator, indicators)
     _bulk(session, Realisation, realisations)
+    _bulk(session, TargetJudgement, judgements)
     progress(65)
 
     # --- 360 ratings for 2025 --------------------------------------------------------------------
@@ -523,15 +530,15 @@ def build_demo(session, *, employees: int = 600, seed: int = 2026, password: str
                                  comment_hidden=False, client_hash=None,
                                  created_at=dt.datetime(2025, rng.randint(2, 11), rng.randint(1, 28), 10, 0)))
     _bulk(session, PublicFeedback, feedback)
-    org_ratings = ["baik"] * 6 + ["istimewa"] * 2 + ["butuh_perbaikan"]
     _bulk(session, UnitRating, [dict(id=ids(UnitRating), period_id=p2025["id"], unit_id=u["id"],
-                                     rating=rng.choice(org_ratings)) for u in opd_units.values()])
+                                     rating=org_rating[u["id"]]) for u in opd_units.values()])
     session.execute(insert(AuditLog), [dict(
         id=ids(AuditLog), at=now, user_id=None, username="sistem", action="demo", entity="period",
         entity_id=str(p2025["id"]), period_id=p2025["id"], changes={"employees": len(emps), "seed": seed},
         reason="Data demo dibuat")])
     _fix_sequences(session, [Unit, Position, Employee, User, Period, WorkPlan, Target, Indicator, Realisation,
-                             RaterAssignment, BehaviourRating, PublicService, PublicFeedback, UnitRating, AuditLog])
+                             RaterAssignment, BehaviourRating, PublicService, PublicFeedback, UnitRating, AuditLog,
+                             TargetJudgement])
     planning = build_planning_story(session, seed=seed, now=now)
     progress(100)
     return (f"Kota demo Binjai: {len(opd_units)} OPD, {len(units)} unit, {len(emps)} pegawai, "
@@ -546,3 +553,101 @@ def build_planning_story(session, *, seed: int, now) -> str:
     from .planning.demo import build
 
     return build(session, seed=seed, now=now)
+
+
+# --- 2025: the raters' judgements ---------------------------------------------------------------------
+
+# most OPDs Baik, some Istimewa, rarely Butuh Perbaikan
+ORG_RATING_CHOICES = ["baik"] * 12 + ["istimewa"] * 4 + ["butuh_perbaikan"]
+# Share of each predicate per organisation rating, best first (SB, B, BP, K, SK): a plausible city that
+# keeps SE MenPANRB 3/2023's curve (istimewa: SB <= 70%; baik: B <= 70% and some BP or K; butuh perbaikan:
+# SB <= 10% and BP >= 60%). Kurang and Sangat Kurang are rare everywhere.
+PREDICATE_SHARES = {
+    "istimewa": (0.30, 0.63, 0.05, 0.015, 0.005),
+    "baik": (0.22, 0.69, 0.06, 0.02, 0.01),
+    "butuh_perbaikan": (0.05, 0.30, 0.61, 0.03, 0.01),
+}
+# predicate -> (hasil, perilaku) choices of the PermenPANRB 6/2022 matrix, most usual first
+CELLS = {
+    "Sangat Baik": [("diatas", "diatas")],
+    "Baik": [("sesuai", "sesuai")] * 6 + [("diatas", "sesuai")] * 2 + [("sesuai", "diatas")],
+    "Butuh Perbaikan": [("dibawah", "sesuai")] * 4 + [("dibawah", "diatas")],
+    "Kurang (Misconduct)": [("sesuai", "dibawah")] * 3 + [("diatas", "dibawah")],
+    "Sangat Kurang": [("dibawah", "dibawah")],
+}
+ORDER = ("Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang (Misconduct)", "Sangat Kurang")
+FEEDBACK = {
+    "Sangat Baik": "Kinerja melampaui ekspektasi dan menjadi teladan; pertahankan dan bagikan praktik baiknya.",
+    "Baik": "Kinerja sesuai ekspektasi; tingkatkan ketepatan waktu laporan.",
+    "Butuh Perbaikan": "Beberapa hasil kerja belum tercapai; susun rencana perbaikan bersama atasan.",
+    "Kurang (Misconduct)": "Perilaku kerja di bawah ekspektasi; perlu pembinaan.",
+    "Sangat Kurang": "Hasil dan perilaku kerja di bawah ekspektasi; perlu pembinaan intensif.",
+}
+RHK_FEEDBACK = {"diatas": "Hasil melampaui target dengan bukti yang lengkap.",
+                "sesuai": "Hasil sesuai target.", "dibawah": "Target belum tercapai; perlu perbaikan."}
+
+
+def _org_ratings(units: list[dict], seed: int) -> dict[int, str]:
+    """Organisation rating of each OPD (top-level unit) for 2025."""
+    rng = random.Random(seed * 3 + 1)
+    return {u["id"]: rng.choice(ORG_RATING_CHOICES) for u in units if u["parent_id"] is None}
+
+
+def _quotas(n: int, shares) -> list[int]:
+    """Whole numbers of employees per predicate (SB, B, BP, K, SK) summing to n, keeping the curve's caps."""
+    sb = int(n * shares[0])
+    bp, k, sk = (int(n * s + 0.5) for s in shares[2:])
+    if shares[2] >= 0.5:  # butuh perbaikan units: at least 60% BP, rounded up
+        bp = -(-n * 6 // 10)
+    elif n >= 5 and bp + k == 0:  # baik units: at least one BP or K
+        bp = 1
+    b = max(0, n - sb - bp - k - sk)
+    turn = 0
+    while b > n * 0.7 and shares[1] < 0.7:  # Baik at most 70%: the best of the rest get Sangat Baik,
+        if turn % 2 == 0:                    # the weakest Butuh Perbaikan, in turn
+            sb += 1
+        else:
+            bp += 1
+        b, turn = b - 1, turn + 1
+    return [sb, b, bp, k, sk]
+
+
+def _judge_2025(plans, targets, quality, emps, units, org_rating, rng, ids) -> list[dict]:
+    """Set the rater's hasil and perilaku rating and feedback on every 2025 plan, and judge each RHK.
+    Within each OPD the employees whose year went best (the same quality that drove their realisations
+    and their 360 ratings) get the better predicates, in the shares their OPD's rating allows."""
+    parent = {u["id"]: u["parent_id"] for u in units}
+
+    def root(uid):
+        while parent.get(uid) is not None:
+            uid = parent[uid]
+        return uid
+
+    by_opd: dict[int, list[int]] = defaultdict(list)
+    for e in emps:
+        by_opd[root(e["unit_id"])].append(e["id"])
+    predicate: dict[int, str] = {}
+    for opd, members in by_opd.items():
+        ranked = sorted(members, key=lambda eid: (-quality[eid], eid))
+        start = 0
+        for label, count in zip(ORDER, _quotas(len(ranked), PREDICATE_SHARES[org_rating[opd]])):
+            for eid in ranked[start:start + count]:
+                predicate[eid] = label
+            start += count
+    by_plan = defaultdict(list)
+    for t in targets:
+        by_plan[t["work_plan_id"]].append(t)
+    rows = []
+    for plan in plans:
+        label = predicate[plan["employee_id"]]
+        hasil, perilaku = rng.choice(CELLS[label])
+        plan.update(hasil_rating=hasil, perilaku_rating=perilaku, feedback=FEEDBACK[label])
+        for t in by_plan[plan["id"]]:
+            category = hasil
+            if rng.random() < 0.2:  # an RHK judged a step apart from the overall rating
+                category = {"diatas": "sesuai", "sesuai": rng.choice(["diatas", "dibawah"]),
+                            "dibawah": "sesuai"}[hasil]
+            rows.append(dict(id=ids(TargetJudgement), target_id=t["id"], category=category,
+                             feedback=RHK_FEEDBACK[category], recorded_by_id=None, version=1,
+                             created_at=plan["created_at"], updated_at=plan["created_at"]))
+    return rows

@@ -28,6 +28,10 @@ ACCESS: dict[str, dict[str, str]] = {
     "period": _READ_ALL | {"admin": "rcuda", "operator": "rcua"},
     # Which fields of which record each of these may change in which state is the record policy's
     # (kinerja_admin.policy.rules); the letters here only open the screens. A penilai has an SKP too.
+    # the SKP page and its assessment page (views.skp): a plan inside the reader's row scope; what each
+    # viewer may change there, and which transitions they may take, is the record policy's and the
+    # plan workflow's
+    "skp": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
     "work_plan": {"admin": "rcudxa", "operator": "rcuxa", "inspektur": "rx", "penilai": "rua", "pegawai": "ra"},
     "target": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "rcud", "pegawai": "rcud"},
     "indicator": {"admin": "rcud", "operator": "rcud", "inspektur": "r", "penilai": "rcud", "pegawai": "rcud"},

@@ -33,6 +33,10 @@ DEFAULT_SETTINGS: list[tuple[str, str, str, str]] = [
      "Zona waktu semua jam yang ditampilkan: Asia/Jakarta (WIB), Asia/Makassar (WITA) atau Asia/Jayapura (WIT)"),
     ("planning.alpha", "0.05", "decimal", "Batas nilai p: perubahan IKM disebut signifikan bila p lebih kecil"),
     ("planning.test", "welch", "str", "Uji signifikansi perubahan IKM: welch (uji t Welch) atau mannwhitney"),
+    ("evidence.max_mb", "5", "int", "Ukuran maksimal satu berkas bukti dukung realisasi (MB)"),
+    ("evidence.allowed_types", "pdf,jpg,jpeg,png,docx,xlsx,pptx,odt,ods,odp", "str",
+     "Jenis berkas bukti dukung yang diizinkan (ekstensi dipisah koma; dikenal: pdf, jpg, jpeg, png, docx, xlsx, "
+     "pptx, odt, ods, odp, doc, xls, ppt); isi berkas diperiksa sesuai jenisnya"),
 ]
 
 # What the admin shows instead of the technical key and type (the key stays the code's name).
@@ -55,6 +59,10 @@ SETTING_LABELS = {
     "password.min_length": "Panjang minimal kata sandi",
     "upload.max_mb": "Ukuran unggahan maksimal (MB)",
     "tampilan.zona_waktu": "Zona waktu tampilan",
+    "planning.alpha": "Batas nilai p uji signifikansi",
+    "planning.test": "Uji signifikansi perubahan IKM",
+    "evidence.max_mb": "Ukuran berkas bukti maksimal (MB)",
+    "evidence.allowed_types": "Jenis berkas bukti yang diizinkan",
 }
 TYPE_LABELS = {"int": "Bilangan bulat", "decimal": "Bilangan desimal", "bool": "Ya/Tidak", "str": "Teks"}
 TRUE_WORDS = {"1", "true", "yes", "ya", "on"}

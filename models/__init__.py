@@ -1,7 +1,7 @@
 """SQLAlchemy 2 typed models, one module per aggregate. Importing this package registers them all."""
 from kinerja_admin.extensions import db
 
-from .appraisal import Indicator, Period, Realisation, Target, WorkPlan
+from .appraisal import EvidenceFile, Indicator, Period, Realisation, Target, TargetJudgement, WorkPlan
 from .audit import AuditLog, Setting
 from .guide import GuidePage
 from .jobs import Job
@@ -34,10 +34,10 @@ from .rules import (
 
 __all__ = [
     "db", "AchievementBand", "AuditLog", "BehaviourAspect", "BehaviourRating", "CategoryThreshold",
-    "ComponentWeight", "DistributionRule", "Employee", "GuidePage", "Job", "IkmBand", "IkmElement", "Indicator",
-    "Objection", "OrgIndicator", "OrgRealisation", "PerformanceAgreement", "Period", "PolicyChange",
+    "ComponentWeight", "DistributionRule", "Employee", "EvidenceFile", "GuidePage", "Job", "IkmBand", "IkmElement",
+    "Indicator", "Objection", "OrgIndicator", "OrgRealisation", "PerformanceAgreement", "Period", "PolicyChange",
     "Position", "PositionKind", "PredicateBand", "PredicateMatrixCell", "Program",
     "PublicFeedback", "PublicService", "SurveyNonce", "Rank", "RaterAssignment", "RaterRoleWeight", "Realisation",
     "SchemeFormula", "ScoreDetail", "ScoreResult", "ScoringScheme", "Setting", "SpecialExpectation",
-    "StrategicGoal", "Target", "Unit", "UnitRating", "User", "WorkPlan",
+    "StrategicGoal", "Target", "TargetJudgement", "Unit", "UnitRating", "User", "WorkPlan",
 ]

@@ -13,11 +13,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from .base import (
     CATEGORIES,
@@ -195,3 +197,51 @@ class Realisation(TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.value}"
+
+
+class TargetJudgement(TimestampMixin, db.Model):
+    """The rater's judgement of one RHK (PermenPANRB 6/2022): di atas / sesuai / di bawah ekspektasi,
+    with feedback. The overall ratings stay on the work plan (hasil_rating, perilaku_rating)."""
+
+    __tablename__ = "target_judgement"
+    __table_args__ = (CheckConstraint(in_check("category", CATEGORIES), name="category"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"), unique=True)
+    category: Mapped[str] = mapped_column(String(10))
+    feedback: Mapped[Optional[str]] = mapped_column(Text)
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False, server_default="1")
+
+    # deleted with its RHK (through the ORM, so the guard and the audit trail see it)
+    target: Mapped[Target] = relationship(backref=backref("judgement", uselist=False, cascade="all, delete-orphan"))
+    recorded_by = relationship("User")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+# Evidence files live in the database: one transaction with the realisation, the same backups, every
+# worker sees them, and they are served only through the SKP page (row scope). MariaDB's BLOB holds
+# 64 KB, so LONGBLOB there.
+Blob = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
+
+
+class EvidenceFile(TimestampMixin, db.Model):
+    """A file of bukti dukung attached to a realisation (type and size checked by kinerja_admin.skp.evidence)."""
+
+    __tablename__ = "evidence_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    realisation_id: Mapped[int] = mapped_column(ForeignKey("realisation.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # never loaded with the row's other columns (lists, cascades): only when the file is served
+    content: Mapped[bytes] = mapped_column(Blob, deferred=True)
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+
+    realisation: Mapped[Realisation] = relationship(
+        backref=backref("files", cascade="all, delete-orphan", order_by="EvidenceFile.id"))
+    recorded_by = relationship("User")
+
+    def __str__(self) -> str:
+        return self.filename

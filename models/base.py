@@ -69,6 +69,8 @@ TARGET_ASPECTS = {
 }
 CATEGORIES = {"dibawah": "Di Bawah Ekspektasi", "sesuai": "Sesuai Ekspektasi", "diatas": "Di Atas Ekspektasi"}
 SCHEME_KINDS = {"numeric": "Numerik", "matrix": "Matriks"}
+# who decides a matrix scheme's rating categories (PermenPANRB 6/2022: the rater's judgement)
+RATING_DECIDERS = {"penilai": "Pejabat penilai", "ambang": "Ambang nilai"}
 ORG_RATINGS = {
     "istimewa": "Istimewa",
     "baik": "Baik",

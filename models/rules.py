@@ -12,6 +12,7 @@ from .base import (
     CATEGORIES,
     ORG_RATINGS,
     RATER_ROLES,
+    RATING_DECIDERS,
     SCHEME_KINDS,
     TARGET_ASPECTS,
     Score,
@@ -24,7 +25,8 @@ from .base import (
 
 class ScoringScheme(TimestampMixin, db.Model):
     __tablename__ = "scoring_scheme"
-    __table_args__ = (CheckConstraint(in_check("kind", SCHEME_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(in_check("kind", SCHEME_KINDS), name="kind"),
+                      CheckConstraint(in_check("rating_decider", RATING_DECIDERS), name="rating_decider"))
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(150))
@@ -42,6 +44,13 @@ class ScoringScheme(TimestampMixin, db.Model):
     final_expression: Mapped[Optional[str]] = mapped_column(String(500))
     # Round the final value to this many decimals before band comparison (NULL: no rounding)
     round_decimals: Mapped[Optional[int]] = mapped_column(Integer)
+    # "Penentu rating" of a matrix scheme: "penilai" = the rater's judgement decides the categories
+    # (PermenPANRB 6/2022; without a judgement there is no predicate), "ambang" = the category
+    # thresholds suggest them and a judgement the rater entered takes precedence.
+    rating_decider: Mapped[str] = mapped_column(String(10), default="ambang", server_default="ambang")
+    # Meaning of the behaviour rating scale's points, one per line "value = meaning" (the rating form
+    # shows them); for a continuous scale a line means "from this value up".
+    scale_meanings: Mapped[Optional[str]] = mapped_column(Text)
 
     based_on: Mapped[Optional["ScoringScheme"]] = relationship(remote_side=[id])
     component_weights: Mapped[list["ComponentWeight"]] = relationship(

@@ -169,6 +169,10 @@ def main() -> None:
         if db.session.scalar(select(Period.id).where(Period.code == "BENCH")) is not None:
             sys.exit("database already holds a BENCH period: use an empty database")
         scheme = db.session.scalar(select(ScoringScheme).where(ScoringScheme.code == "PERMENPANRB-6-2022"))
+        # The plans here carry no rater's judgement and the floor takes the categories from the thresholds:
+        # this (bench-only) database lets the thresholds decide, the engine's fuller path (penentu rating).
+        scheme.rating_decider = "ambang"
+        db.session.commit()
         aspects = db.session.scalars(select(BehaviourAspect.id).where(BehaviourAspect.scheme_id == scheme.id)).all()
         now = dt.datetime(2025, 12, 31)
         unit_id = s(insert(Unit).values(code="BENCH", name="Unit Bench", kind="OPD")).inserted_primary_key[0]

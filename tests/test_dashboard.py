@@ -53,8 +53,16 @@ def test_dashboard_requires_login(client, published):
 def test_distribution_warnings_from_scoring_helper(client, published):
     from kinerja_admin.scoring.distribution import check_distribution
 
-    warnings = check_distribution(db.session, published["periods"]["2025"])
-    assert warnings, "the demo city is expected to break the curve somewhere"
+    period = published["periods"]["2025"]
+    assert check_distribution(db.session, period) == [], "the demo's raters keep their units' curves"
+    # a unit whose organisation rating its predicates do not fit
+    from models import UnitRating
+
+    rating = db.session.scalar(select(UnitRating).where(UnitRating.period_id == period.id).order_by(UnitRating.id))
+    rating.rating = "sangat_kurang"
+    db.session.commit()
+    warnings = check_distribution(db.session, period)
+    assert warnings
     login_as(client, published["users"]["operator"])
     html = htmllib.unescape(client.get("/admin/?periode=2025").get_data(as_text=True))
     assert 'id="peringatan-distribusi"' in html

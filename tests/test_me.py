@@ -34,7 +34,7 @@ def test_kinerja_saya_shows_own_result(client, published):
     assert mine.predicate in html
     for section in ("kekuatan", "kelemahan", "perilaku", "umpan-balik", "keberatan", "riwayat"):
         assert f'id="{section}"' in html
-    assert "Pertahankan kinerja" in html  # the rater's feedback on the plan
+    assert db.session.get(WorkPlan, mine.work_plan_id).feedback in html  # the rater's feedback on the plan
     assert f"/admin/cetak/evaluasi/{mine.id}" in html and f"/admin/cetak/skp/{mine.work_plan_id}" in html
     # nobody else's name: colleagues in the same unit are absent
     others = db.session.scalars(select(Employee.name).where(Employee.unit_id == me.unit_id,

@@ -23,12 +23,14 @@ from kinerja_admin.workflow import trail
 from models import (
     BehaviourAspect,
     Employee,
+    EvidenceFile,
     Indicator,
     Period,
     Position,
     Realisation,
     SpecialExpectation,
     Target,
+    TargetJudgement,
     Unit,
     User,
     WorkPlan,
@@ -65,6 +67,7 @@ def scene(demo):
     db.session.add_all([atasan, stranger])
     db.session.flush()
     target = plan.targets[0]
+    assert len(plan.targets) >= 2  # the second RHK takes a new judgement in the create matrix
     # linked (as the system) so that a user may try to unlink it
     target.parent_target_id = db.session.scalar(select(Target.id).where(Target.work_plan_id != plan.id))
     indicator = target.indicators[0]
@@ -72,14 +75,20 @@ def scene(demo):
     aspect = db.session.scalar(select(BehaviourAspect).where(
         BehaviourAspect.scheme_id == demo["periods"]["2026"].scheme_id))
     expectation = SpecialExpectation(work_plan_id=plan.id, aspect_id=aspect.id, text="Tepat waktu")
-    db.session.add_all([realisation, expectation])
+    judgement = TargetJudgement(target_id=target.id, category="sesuai", feedback="Sesuai target")
+    db.session.add_all([realisation, expectation, judgement])
+    db.session.flush()
+    evidence = EvidenceFile(realisation_id=realisation.id, filename="bukti.pdf", content_type="application/pdf",
+                            size=9, sha256="0" * 64, content=b"%PDF-1.4\n")
+    db.session.add(evidence)
     db.session.commit()
     actors = {"pegawai": users["pegawai"], "penilai": users["penilai"], "atasan": atasan, "lain": stranger,
               "operator": users["operator"], "admin": users["admin"], "inspektur": users["inspektur"]}
     relations = {"pegawai": {"subject"}, "penilai": {"rater"}, "atasan": {"rater_superior"}, "lain": set(),
                  "operator": {"staff"}, "admin": {"staff", "admin"}, "inspektur": set()}
     return dict(plan=plan, target=target, indicator=indicator, realisation=realisation, expectation=expectation,
-                period=demo["periods"]["2026"], actors=actors, relations=relations, demo=demo)
+                judgement=judgement, evidence=evidence, period=demo["periods"]["2026"], actors=actors,
+                relations=relations, demo=demo)
 
 
 def _set_state(scene, plan_status, period_status):
@@ -113,7 +122,7 @@ def _new_value(scene, obj, column):
         return scene["actors"]["admin"].id
     if column == "status":
         return next(s for s in PLAN_STATUSES if s != current)
-    if column in ("hasil_rating", "perilaku_rating", "category_hint"):
+    if column in ("hasil_rating", "perilaku_rating", "category_hint", "category"):
         return "diatas" if current != "diatas" else "dibawah"
     if column == "aspect":
         return "kualitas" if current != "kualitas" else "kuantitas"
@@ -126,12 +135,20 @@ def _new_value(scene, obj, column):
         return None  # unlinking is always a valid link (the scene links it); making links: test_planning_cascade
     if column == "seq":
         return (current or 0) + 100
-    if column in ("work_plan_id", "target_id", "indicator_id"):
-        parent = {"work_plan_id": WorkPlan, "target_id": Target, "indicator_id": Indicator}[column]
+    if column in ("work_plan_id", "target_id", "indicator_id", "realisation_id"):
+        parent = {"work_plan_id": WorkPlan, "target_id": Target, "indicator_id": Indicator,
+                  "realisation_id": Realisation}[column]
+        if column == "target_id" and isinstance(obj, TargetJudgement):  # one judgement per RHK
+            return db.session.scalar(select(Target.id).where(Target.id != current, ~Target.id.in_(
+                select(TargetJudgement.target_id))))
         return db.session.scalar(select(parent.id).where(parent.id != current))
     python = col.type.python_type
     if python is bool:
         return not current
+    if python is int:
+        return (current or 0) + 1
+    if python is bytes:
+        return (current or b"") + b"%"
     if python is Decimal:
         return (current or Decimal(0)) + 1
     if python is dt.datetime:
@@ -157,7 +174,7 @@ def _attempt(session, actor, fn) -> bool:
         session.expire_all()
 
 
-PLAN_MODELS = ("plan", "target", "indicator", "realisation", "expectation")
+PLAN_MODELS = ("plan", "target", "indicator", "realisation", "expectation", "judgement", "evidence")
 
 
 def _objects(scene, key):
@@ -205,6 +222,11 @@ def test_orm_creates_and_deletes_agree_with_the_policy(scene):
                 work_plan_id=scene["plan"].id, text="baru", aspect_id=db.session.scalar(
                     select(BehaviourAspect.id).where(BehaviourAspect.scheme_id == scene["period"].scheme_id,
                                                      BehaviourAspect.id != scene["expectation"].aspect_id))),
+            # the plan's other RHK (one judgement per RHK), a second file of the realisation
+            "judgement": lambda: TargetJudgement(target_id=scene["plan"].targets[-1].id, category="diatas"),
+            "evidence": lambda: EvidenceFile(realisation_id=scene["realisation"].id, filename="foto.png",
+                                             content_type="image/png", size=8, sha256="1" * 64,
+                                             content=b"\x89PNG\r\n\x1a\n"),
         }
         for key, make in makers.items():
             pol = BY_MODEL[type(scene[key])]

@@ -45,14 +45,15 @@ def test_rater_sees_pending_and_submits_once(client, rated):
 
     before = _n_ratings()
     data = _form(spec) | {f"comment-{spec.aspects[0].id}": "Sangat membantu tim."}
-    rv = client.post(f"/admin/my_ratings/nilai/{mine.id}", data=data)
+    rv = client.post(f"/admin/my_ratings/nilai/{mine.id}", data=data | {"confirm": "1"})
     assert rv.status_code == 302
     db.session.expire_all()
     assert _n_ratings() == before + len(spec.aspects)
     assert db.session.get(RaterAssignment, mine.id).status == "submitted"
 
     # a second submission (double click, replay) stores nothing and says why
-    rv = client.post(f"/admin/my_ratings/nilai/{mine.id}", data=_form(spec, "1"), follow_redirects=True)
+    rv = client.post(f"/admin/my_ratings/nilai/{mine.id}", data=_form(spec, "1") | {"confirm": "1"},
+                     follow_redirects=True)
     assert "sudah dikirim" in rv.get_data(as_text=True)
     db.session.expire_all()
     assert _n_ratings() == before + len(spec.aspects)
@@ -164,7 +165,57 @@ def test_rating_form_needs_csrf(app, client, rated):
         from tests.conftest import csrf_from
 
         token = csrf_from(client.get(f"/admin/my_ratings/nilai/{mine.id}").get_data(as_text=True))
-        rv = client.post(f"/admin/my_ratings/nilai/{mine.id}", data=_form(spec) | {"csrf_token": token})
+        rv = client.post(f"/admin/my_ratings/nilai/{mine.id}", data=_form(spec) | {"csrf_token": token, "confirm": "1"})
         assert rv.status_code == 302
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_form_shows_guides_and_scale_meanings_and_asks_to_confirm(client, rated):
+    """Each aspect with its BerAKHLAK guide sentences and the meaning of every scale point; the first
+    POST only shows the values for confirmation (nothing stored); "Ubah" goes back with the values."""
+    from kinerja_admin.scoring.presets import BERAKHLAK
+
+    demo, period, mine = rated
+    login_as(client, demo["users"]["pegawai"])
+    spec = form_spec(db.session, mine)
+    html = client.get(f"/admin/my_ratings/nilai/{mine.id}").get_data(as_text=True)
+    for _code, name, sentences in BERAKHLAK:
+        assert name in html and all(sentence in html for sentence in sentences)
+    assert "Sesuai ekspektasi: perilaku ini ditunjukkan sebagaimana diharapkan" in html  # point 3
+    assert "Sangat baik: perilaku ini selalu ditunjukkan" in html  # point 5
+
+    before = _n_ratings()
+    data = _form(spec, "5")
+    rv = client.post(f"/admin/my_ratings/nilai/{mine.id}", data=data)
+    page = rv.get_data(as_text=True)
+    assert rv.status_code == 200 and "Kirim penilaian (final)" in page and "belum dikirim" in page
+    db.session.expire_all()
+    assert _n_ratings() == before and db.session.get(RaterAssignment, mine.id).status == "pending"
+    rv = client.post(f"/admin/my_ratings/nilai/{mine.id}", data=data | {"edit": "1"})
+    import re
+
+    form = rv.get_data(as_text=True)
+    assert rv.status_code == 200 and all(
+        re.search(rf'id="a{a.id}-5" value="5"\s+checked', form) for a in spec.aspects)
+    db.session.expire_all()
+    assert _n_ratings() == before
+
+
+def test_a_submitted_rating_opens_read_only_with_its_date(client, rated):
+    demo, period, mine = rated
+    login_as(client, demo["users"]["pegawai"])
+    spec = form_spec(db.session, mine)
+    values = {a.id: str(i % 5 + 1) for i, a in enumerate(spec.aspects)}
+    submit_ratings(db.session, mine.id, mine.rater_id, values, {spec.aspects[0].id: "Catatan saya."})
+    db.session.commit()
+    stamp = db.session.get(RaterAssignment, mine.id).submitted_at
+    rv = client.get(f"/admin/my_ratings/nilai/{mine.id}")
+    html = rv.get_data(as_text=True)
+    from kinerja_admin.formatting import tanggal
+
+    assert rv.status_code == 200 and "sudah dikirim" in html.lower() and tanggal(stamp, with_time=True) in html
+    assert "<form" not in html.split('id="nilai-terkirim"')[1].split("</table>")[0]
+    assert 'type="radio"' not in html and "Catatan saya." in html
+    # the values as given, with their meanings
+    assert "Sangat kurang: perilaku ini hampir tidak pernah ditunjukkan" in html

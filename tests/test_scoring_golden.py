@@ -88,7 +88,12 @@ def test_every_matrix_cell(demo):
 
 
 def test_matrix_categories_suggested_from_thresholds(demo):
-    period = make_period(scheme("PERMENPANRB-6-2022"))
+    """Penentu rating 'ambang nilai' (a clone of the 6/2022 preset set so): the thresholds give the
+    categories of a plan the rater has not judged."""
+    s = clone_scheme(db.session, scheme("PERMENPANRB-6-2022"))
+    s.rating_decider = "ambang"
+    db.session.flush()
+    period = make_period(s)
     emp = demo["employees"][20]
     # capaian 120% -> 120 (>= 110: di atas); behaviour 4.6 (>= 4.5: di atas)
     make_plan(period, emp, [[("kuantitas", 10, 12, "capaian_iki", False)]],
@@ -96,6 +101,23 @@ def test_matrix_categories_suggested_from_thresholds(demo):
     score_period(db.session, period)
     r = result_of(period, emp)
     assert (r.hasil_category, r.perilaku_category, r.predicate) == ("diatas", "diatas", "Sangat Baik")
+
+
+def test_under_the_2022_preset_no_judgement_means_no_predicate(demo):
+    """PermenPANRB 6/2022 (penentu rating: pejabat penilai): the same figures without the rater's
+    judgement give no category and no predicate, and the run lists the plan as 'belum dinilai atasan'."""
+    period = make_period(scheme("PERMENPANRB-6-2022"))
+    emp = demo["employees"][20]
+    make_plan(period, emp, [[("kuantitas", 10, 12, "capaian_iki", False)]],
+              ratings={"atasan": [[5, 5, 5, 4, 4, 5, 4]]})
+    summary = score_period(db.session, period)
+    r = result_of(period, emp)
+    assert (r.hasil_category, r.perilaku_category, r.predicate) == (None, None, None)
+    assert r.skp_value == D("120.0000") and r.behaviour_value is not None  # the numbers are still computed
+    assert summary["not_judged"] == 1 and summary["not_judged_plans"] == [emp.name]
+    from kinerja_admin.scoring.engine import summary_message
+
+    assert "1 belum dinilai atasan" in summary_message(summary)
 
 
 @pytest.mark.parametrize("value,rounding,expected", [

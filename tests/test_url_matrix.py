@@ -39,6 +39,10 @@ FN_RIGHT = {
     # organisational performance pages (views.planning): reading them needs r (rows scoped by OPD);
     # publishing a period's program data is a bulk operation
     "opd": "r", "program": "r", "people": "r", "impact_view": "r", "publish": "a",
+    # the SKP page and the assessment page (views.skp): readers of a plan in their scope; every POST is
+    # checked by the record policy and the plan workflow per row
+    "page": "r", "assessment": "r", "evidence_download": "r", "transition": "r", "rhk_save": "r",
+    "indicator_save": "r", "realisation_save": "r", "expectation_save": "r",
 }
 # Views whose create/edit/delete are switched off for everyone whatever the table says.
 NEVER = {("score_result", "create_view"), ("objection", "create_view"), ("audit_log", "create_view"),

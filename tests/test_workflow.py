@@ -13,6 +13,7 @@ from kinerja_admin.workflow import objection as wobj
 from kinerja_admin.workflow import period as wperiod
 from kinerja_admin.workflow import plan as wplan
 from kinerja_admin.workflow import score as wscore
+from kinerja_admin.workflow import trail as wtrail
 from models import (
     AuditLog,
     BehaviourRating,
@@ -78,10 +79,17 @@ def test_plan_walks_the_whole_state_machine(demo):
     wplan.realise(db.session, u["pegawai"], plan)
     db.session.commit()
     wperiod.advance(db.session, u["operator"], demo["periods"]["2026"])
+    db.session.commit()
+    # PermenPANRB 6/2022 (the demo's scheme): no assessment without the rater's judgement
+    refused(wplan.assess, db.session, u["penilai"], plan, match="belum menetapkan rating hasil kerja")
+    wtrail.set_actor(db.session, u["penilai"])
+    plan.hasil_rating, plan.perilaku_rating = "sesuai", "sesuai"
+    db.session.flush()
+    wtrail.set_actor(db.session, None)
     wplan.assess(db.session, u["penilai"], plan)
     wplan.finalise(db.session, u["penilai"], plan)
     db.session.commit()
-    assert plan.status == "final" and plan.approved_by_id == u["penilai"].id and plan.version == 6
+    assert plan.status == "final" and plan.approved_by_id == u["penilai"].id and plan.version == 7
     trail = db.session.scalars(select(AuditLog).where(AuditLog.entity == "work_plan", AuditLog.entity_id == str(
         plan.id), AuditLog.action == "transition").order_by(AuditLog.id)).all()
     assert [t.changes["status"] for t in trail] == [["draft", "submitted"], ["submitted", "approved"],

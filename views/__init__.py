@@ -55,6 +55,7 @@ from .public import FeedbackModerationView, IkmBandView, IkmElementView, PublicF
 from .rating import CompletenessView, IkmView, MyRatingsView
 from .results import ObjectionView, ScoreResultView
 from .rules import ScoringSchemeView, UnitRatingView
+from .skp import SkpView
 from .system import AuditLogView, GuidePageView, SettingView
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "kinerja_admin" / "translations"
@@ -90,6 +91,7 @@ def init_admin(app) -> Admin:
     add(ExcelImportView(name="Impor Excel", endpoint="excel_import", category=ORG))
 
     add(PeriodView(Period, name="Periode", category=SKP))
+    add(SkpView(name="SKP Saya", endpoint="skp", url="/admin/skp", category=SKP))
     add(WorkPlanView(WorkPlan, name="SKP", category=SKP))
     add(TargetView(Target, name="Sasaran (RHK)", category=SKP))
     add(IndicatorView(Indicator, name="Indikator", category=SKP))

@@ -30,6 +30,16 @@ def _label(mapping, attr):
     return lambda v, c, m, n: mapping.get(getattr(m, attr), getattr(m, attr))
 
 
+def skp_link(text, plan_id):
+    """`text` as a link to the SKP page of the plan (lists that show plans link to it)."""
+    from flask import url_for
+    from markupsafe import Markup, escape
+
+    if not plan_id:
+        return text
+    return Markup(f'<a href="{escape(url_for("skp.page", plan_id=plan_id))}" class="tautan-skp">{escape(text)}</a>')
+
+
 class PeriodView(SecuredModelView):
     audit_entity = "period"
     column_list = ["code", "name", "start_date", "end_date", "status", "scheme"]
@@ -140,9 +150,12 @@ class WorkPlanView(PlanActionsMixin, OptimisticLockMixin, SecuredModelView):
                      "feedback": "Umpan balik", "targets": "Sasaran", "version": "Versi",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
     column_choices = {"status": choices(PLAN_STATUSES)}  # filters as Indonesian options
-    column_formatters = {"status": _label(PLAN_STATUSES, "status"), "opd": opd_formatter(),
-                         "hasil_rating": _label(CATEGORIES, "hasil_rating"),
-                         "perilaku_rating": _label(CATEGORIES, "perilaku_rating")}
+    column_formatters_export = {"status": _label(PLAN_STATUSES, "status"),
+                                "hasil_rating": _label(CATEGORIES, "hasil_rating"),
+                                "perilaku_rating": _label(CATEGORIES, "perilaku_rating")}
+    # each row opens its SKP page (the plan as one document) from the employee's name
+    column_formatters = {**column_formatters_export, "opd": opd_formatter(),
+                         "employee": lambda v, c, m, n: skp_link(m.employee.name if m.employee else "-", m.id)}
     column_details_exclude_list = ["targets"]
     # what each role may change in each state is the record policy's (kinerja_admin.policy.rules):
     # the form shows only those fields, the rest read-only above it
@@ -209,6 +222,8 @@ class TargetView(OptimisticLockMixin, SecuredModelView):
     # (which links are valid is the record policy's invariant cascade_link: every path, not the form only)
     form_ajax_refs = {"work_plan": PLAN_AJAX, "parent_target": CascadeParentLoader(),
                       "org_indicator": OrgIndicatorLoader()}
+    column_formatters = {"work_plan": lambda v, c, m, n: skp_link(str(m.work_plan), m.work_plan_id)}
+    column_formatters_export = {}
 
 
 class IndicatorView(OptimisticLockMixin, SecuredModelView):

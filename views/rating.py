@@ -11,7 +11,15 @@ from kinerja_admin.rating.anonymity import TWO
 from kinerja_admin.rating.assignment import completeness, generate_assignments
 from kinerja_admin.rating.common import RatingError
 from kinerja_admin.rating.ikm import ikm_by_unit, ikm_for, round_half_up
-from kinerja_admin.rating.service import COMMENT_MAX, form_spec, load_own_assignment, my_assignments, submit_ratings
+from kinerja_admin.rating.service import (
+    COMMENT_MAX,
+    check_ratings,
+    form_spec,
+    load_own_assignment,
+    my_assignments,
+    submit_ratings,
+    submitted_ratings,
+)
 from kinerja_admin.reports.common import PERIOD_ARG, pick_period
 from models import IkmElement, Period, Unit, db
 from models.base import RATER_ROLES
@@ -47,29 +55,44 @@ class MyRatingsView(SecuredBaseView):
 
     @expose("/nilai/<int:assignment_id>", methods=["GET", "POST"])
     def rate(self, assignment_id):
+        """The rating form: each aspect with its guide sentences and the meaning of every scale point;
+        a first POST shows the chosen values for confirmation (nothing stored), the confirmed POST
+        submits them, finally; a submitted rating opens read-only with its date."""
         try:
             assignment = load_own_assignment(db.session, assignment_id, current_user.employee_id)
             spec = form_spec(db.session, assignment)
         except RatingError as err:
             flash(str(err), "error")
             return redirect(url_for(".index"))
-        values, comments = {}, {}
+        if assignment.status == "submitted" and request.method == "GET":
+            return self.render("admin/rating/rate_done.html", a=assignment, spec=spec, roles=RATER_ROLES,
+                               stored=submitted_ratings(db.session, assignment))
+        values, comments, error = {}, {}, None
         if request.method == "POST":
             values = {str(a.id): request.form.get(f"aspect-{a.id}", "") for a in spec.aspects}
             comments = {str(a.id): request.form.get(f"comment-{a.id}", "") for a in spec.aspects}
             try:
-                submit_ratings(db.session, assignment_id, current_user.employee_id, values, comments)
+                if request.form.get("confirm") == "1":
+                    submit_ratings(db.session, assignment_id, current_user.employee_id, values, comments)
+                else:
+                    _a, _s, rows = check_ratings(db.session, assignment_id, current_user.employee_id, values,
+                                                 comments)
+                    if request.form.get("edit") != "1":  # "Ubah" on the confirmation goes back to the form
+                        return self.render("admin/rating/rate_confirm.html", a=assignment, spec=spec, rows=rows,
+                                           roles=RATER_ROLES, values=values, comments=comments)
             except RatingError as err:
                 db.session.rollback()
-                flash(str(err), "error")
                 if assignment.status == "submitted":
+                    flash(str(err), "error")
                     return redirect(url_for(".index"))
+                error = str(err)
             else:
-                db.session.commit()
-                flash(f"Penilaian untuk {assignment.ratee.name} sudah dikirim. Terima kasih.", "success")
-                return redirect(url_for(".index"))
+                if request.form.get("confirm") == "1":
+                    db.session.commit()
+                    flash(f"Penilaian untuk {assignment.ratee.name} sudah dikirim. Terima kasih.", "success")
+                    return redirect(url_for(".index"))
         return self.render("admin/rating/rate.html", a=assignment, spec=spec, values=values, comments=comments,
-                           roles=RATER_ROLES, comment_max=COMMENT_MAX), (400 if request.method == "POST" else 200)
+                           roles=RATER_ROLES, comment_max=COMMENT_MAX, error=error), (400 if error else 200)
 
 
 class CompletenessView(SecuredBaseView):

@@ -17,6 +17,36 @@ def _label(mapping, attr):
     return lambda v, c, m, n: mapping.get(getattr(m, attr), getattr(m, attr))
 
 
+def _skp_link(text, plan_id):
+    from .appraisal import skp_link
+
+    return skp_link(text, plan_id)
+
+
+def _no_predicate(result) -> str:
+    """'Belum dinilai atasan' for a matrix result without the rater's categories (the scheme's penentu
+    rating is the rater), else '-' (data incomplete)."""
+    from kinerja_admin.scoring.engine import NOT_JUDGED
+
+    if result.status == "computed" and (result.hasil_category is None or result.perilaku_category is None) \
+            and result.scheme_id in _rater_decided_schemes():
+        return NOT_JUDGED.capitalize()
+    return "-"
+
+
+def _rater_decided_schemes() -> set[int]:
+    """Ids of the schemes whose penentu rating is the rater (once per request)."""
+    from flask import request
+
+    from models import ScoringScheme, db
+
+    key = "kinerja.rater_schemes"  # per request (the WSGI environ), like the CSP nonce
+    if key not in request.environ:
+        request.environ[key] = set(db.session.scalars(db.select(ScoringScheme.id).where(
+            ScoringScheme.kind == "matrix", ScoringScheme.rating_decider == "penilai")))
+    return request.environ[key]
+
+
 class ScoreResultView(ScoreActionsMixin, ScoreResultExportMixin, SecuredModelView):
     audit_entity = "score_result"
     column_list = ["period", "employee", "unit", "opd", "skp_value", "behaviour_value", "final_value",
@@ -37,9 +67,15 @@ class ScoreResultView(ScoreActionsMixin, ScoreResultExportMixin, SecuredModelVie
                      "published_at": "Diumumkan", "version": "Versi", "details": "Rincian",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
     column_choices = {"status": list(SCORE_STATUSES.items())}  # filters as Indonesian options
-    column_formatters = {"status": _label(SCORE_STATUSES, "status"), "opd": opd_formatter(),
-                         "hasil_category": _label(CATEGORIES, "hasil_category"),
-                         "perilaku_category": _label(CATEGORIES, "perilaku_category")}
+    column_formatters_export = {"status": _label(SCORE_STATUSES, "status"),
+                                "hasil_category": _label(CATEGORIES, "hasil_category"),
+                                "perilaku_category": _label(CATEGORIES, "perilaku_category")}
+    # the employee's name opens the SKP page of the plan behind the result; a result the scoring left
+    # without a predicate because the rater has not judged the plan says so
+    column_formatters = {**column_formatters_export, "opd": opd_formatter(),
+                         "employee": lambda v, c, m, n: _skp_link(m.employee.name if m.employee else "-",
+                                                                  m.work_plan_id),
+                         "predicate": lambda v, c, m, n: m.predicate or _no_predicate(m)}
     column_details_exclude_list = ["details"]
     # every result links to how it was reached (list row icon, details page button)
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-question-circle", ".explain_view",

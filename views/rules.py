@@ -30,7 +30,7 @@ from models import (
     UnitRating,
     db,
 )
-from models.base import CATEGORIES, ORG_RATINGS, RATER_ROLES, SCHEME_KINDS, TARGET_ASPECTS, choices
+from models.base import CATEGORIES, ORG_RATINGS, RATER_ROLES, RATING_DECIDERS, SCHEME_KINDS, TARGET_ASPECTS, choices
 
 from .base import DomainError, SecuredModelView
 
@@ -79,7 +79,7 @@ INLINES = [
 
 class ScoringSchemeView(SecuredModelView):
     audit_entity = "scoring_scheme"
-    column_list = ["code", "name", "kind", "version", "is_preset", "locked"]
+    column_list = ["code", "name", "kind", "rating_decider", "version", "is_preset", "locked"]
     column_default_sort = "code"
     column_searchable_list = ["code", "name"]
     column_filters = ["kind", "is_preset", "locked"]
@@ -88,12 +88,26 @@ class ScoringSchemeView(SecuredModelView):
                      "locked": "Terkunci", "based_on": "Turunan dari", "scale_min": "Skala minimal",
                      "scale_max": "Skala maksimal", "final_expression": "Rumus nilai akhir",
                      "round_decimals": "Pembulatan (desimal) sebelum predikat",
+                     "rating_decider": "Penentu rating", "scale_meanings": "Arti skala nilai perilaku",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
-    column_formatters = {"kind": lambda v, c, m, n: SCHEME_KINDS.get(m.kind, m.kind)}
-    form_columns = ["code", "name", "kind", "regulation", "description", "scale_min", "scale_max",
-                    "final_expression", "round_decimals"]
-    form_overrides = {"kind": SelectField}
-    form_args = {"kind": {"choices": choices(SCHEME_KINDS), "label": "Jenis"}}
+    column_formatters = {"kind": lambda v, c, m, n: SCHEME_KINDS.get(m.kind, m.kind),
+                         "rating_decider": lambda v, c, m, n: RATING_DECIDERS.get(m.rating_decider, m.rating_decider)}
+    form_columns = ["code", "name", "kind", "rating_decider", "regulation", "description", "scale_min", "scale_max",
+                    "scale_meanings", "final_expression", "round_decimals"]
+    form_overrides = {"kind": SelectField, "rating_decider": SelectField}
+    form_args = {
+        "kind": {"choices": choices(SCHEME_KINDS), "label": "Jenis"},
+        "rating_decider": {
+            "choices": choices(RATING_DECIDERS), "label": "Penentu rating",
+            "description": "Skema matriks: 'Pejabat penilai' = rating hasil kerja dan perilaku adalah penilaian "
+                           "pejabat penilai (PermenPANRB 6/2022); SKP tanpa penilaian tidak berpredikat "
+                           "('belum dinilai atasan'). 'Ambang nilai' = kategori disarankan dari ambang kategori; "
+                           "penilaian pejabat penilai, bila diisi, diutamakan. Skema numerik: ambang nilai."},
+        "scale_meanings": {
+            "label": "Arti skala nilai perilaku",
+            "description": "Satu baris per titik skala, 'angka = arti' (misalnya '3 = Sesuai ekspektasi'); tampil "
+                           "pada formulir penilaian perilaku. Pada skala kontinu, baris berarti 'mulai nilai ini'."},
+    }
     column_details_exclude_list = ["component_weights", "rater_weights", "aspects", "formulas",
                                    "achievement_bands", "predicate_bands", "matrix_cells",
                                    "category_thresholds", "distribution_rules"]

@@ -42,6 +42,7 @@ from models import (
     Realisation,
     StrategicGoal,
     Target,
+    TargetJudgement,
     Unit,
     WorkPlan,
 )
@@ -182,7 +183,7 @@ def build(session, *, seed: int, now: dt.datetime) -> str:
 
     rng = random.Random(seed * 7919 + 17)
     nxt = _Next(session, Period, PerformanceAgreement, StrategicGoal, Program, OrgIndicator, OrgRealisation,
-                PublicFeedback, PolicyChange, Target, Indicator, Realisation)
+                PublicFeedback, PolicyChange, Target, Indicator, Realisation, TargetJudgement)
     periods = {p.code: p for p in session.scalars(select(Period).where(Period.code.in_(YEARS[1:])))}
     if "2025" not in periods:
         return ""
@@ -408,7 +409,7 @@ def build(session, *, seed: int, now: dt.datetime) -> str:
     if policy_units:
         session.execute(insert(policy_change_unit), policy_units)
     _fix_sequences(session, [Period, PerformanceAgreement, StrategicGoal, Program, OrgIndicator, OrgRealisation,
-                             PublicFeedback, PolicyChange, Target, Indicator, Realisation])
+                             PublicFeedback, PolicyChange, Target, Indicator, Realisation, TargetJudgement])
     return (f"Kinerja organisasi: {len(agreements)} perjanjian kinerja, {len(programs)} program/kegiatan, "
             f"{len(indicators)} indikator, {n_links} RHK terhubung, {len(feedback)} respons IKM 2024, "
             f"{len(policies)} kebijakan tercatat.")
@@ -417,7 +418,7 @@ def build(session, *, seed: int, now: dt.datetime) -> str:
 def _cascade(session, rng, nxt, now, period: Period, year: str, head_links, opd_of, story_unit) -> int:
     """Link the period's RHKs: heads to their OPD's indicators (their RHKs rewritten to match), every
     other RHK to an RHK of the rater's plan when that plan is approved. Returns the number of links."""
-    from kinerja_admin.demo import _bulk
+    from kinerja_admin.demo import RHK_FEEDBACK, _bulk
 
     plans = {pid: (emp, rater, unit, status) for pid, emp, rater, unit, status in session.execute(
         select(WorkPlan.id, WorkPlan.employee_id, WorkPlan.rater_id, WorkPlan.unit_id, WorkPlan.status)
@@ -464,6 +465,14 @@ def _cascade(session, rng, nxt, now, period: Period, year: str, head_links, opd_
     _bulk(session, Target, new_targets)
     _bulk(session, Indicator, new_inds)
     _bulk(session, Realisation, new_reals)
+    # a head whose rater already judged the year keeps a judgement on each rewritten RHK (the overall one)
+    judged = dict(session.execute(select(WorkPlan.id, WorkPlan.hasil_rating).where(
+        WorkPlan.id.in_(head_plans), WorkPlan.hasil_rating.is_not(None))).all()) if head_plans else {}
+    _bulk(session, TargetJudgement, [
+        dict(id=nxt(TargetJudgement), target_id=t["id"], category=judged[t["work_plan_id"]],
+             feedback=RHK_FEEDBACK[judged[t["work_plan_id"]]], recorded_by_id=None, version=1, created_at=now,
+             updated_at=now)
+        for t in new_targets if t["work_plan_id"] in judged])
 
     # everyone else: round-robin over the superior's RHKs, top-down so each chain reaches its root
     updates = []

@@ -36,6 +36,7 @@ from models import (
     ComponentWeight,
     DistributionRule,
     Employee,
+    EvidenceFile,
     GuidePage,
     IkmBand,
     IkmElement,
@@ -67,6 +68,7 @@ from models import (
     StrategicGoal,
     SurveyNonce,
     Target,
+    TargetJudgement,
     Unit,
     UnitRating,
     User,
@@ -186,6 +188,24 @@ POLICIES: list[ModelPolicy] = [
                 "recorded_by_id": SYSTEM},  # stamped with the acting user by the guard
         labels={"indicator_id": "indikator", "value": "nilai realisasi", "evidence_url": "tautan bukti",
                 "evidence_note": "catatan bukti", "feedback": "umpan balik penilai", "recorded_by_id": "pencatat"}),
+    # evidence files: uploaded by the employee with the realisation, never changed (a wrong file is
+    # removed and uploaded again); type and size are checked by kinerja_admin.skp.evidence
+    ModelPolicy(
+        EvidenceFile, "berkas bukti dukung", parent=("realisation_id", "realisation", Realisation),
+        period_bound=True, audited="all", create=(REALISATION,), delete=(REALISATION,),
+        fields={"realisation_id": IMMUTABLE, "filename": IMMUTABLE, "content_type": IMMUTABLE, "size": IMMUTABLE,
+                "sha256": IMMUTABLE, "content": IMMUTABLE,
+                "recorded_by_id": SYSTEM},  # stamped with the acting user by the guard
+        labels={"realisation_id": "realisasi", "filename": "nama berkas", "content_type": "jenis berkas",
+                "size": "ukuran", "sha256": "sidik berkas", "content": "isi berkas", "recorded_by_id": "pengunggah"}),
+    # the rater's judgement of each RHK (PermenPANRB 6/2022), beside the overall one on the plan
+    ModelPolicy(
+        TargetJudgement, "penilaian RHK", parent=("target_id", "target", Target), period_bound=True,
+        audited="all", create=(JUDGEMENT,), delete=(JUDGEMENT,),
+        fields={"target_id": IMMUTABLE, "category": JUDGEMENT, "feedback": JUDGEMENT,
+                "recorded_by_id": SYSTEM},  # stamped with the acting user by the guard
+        labels={"target_id": "RHK", "category": "penilaian RHK", "feedback": "umpan balik RHK",
+                "recorded_by_id": "penilai"}),
     ModelPolicy(
         SpecialExpectation, "ekspektasi khusus pimpinan", parent=("work_plan_id", "work_plan", WorkPlan),
         period_bound=True, audited="all", create=(EXPECTATION,), delete=(EXPECTATION,),

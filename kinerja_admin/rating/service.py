@@ -3,7 +3,7 @@ submission (final for the rater). Every check is server-side; views only call th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 
@@ -27,6 +27,16 @@ class FormSpec:
     aspects: list[BehaviourAspect]
     scale_min: Decimal
     scale_max: Decimal
+    meanings: list = field(default_factory=list)  # [(value, meaning)] of the scheme's scale (scale_meanings)
+
+    def guides(self, aspect: BehaviourAspect) -> list[str]:
+        """The aspect's guide sentences (BerAKHLAK: three per value), one per line of indicators_text."""
+        return [line.strip() for line in (aspect.indicators_text or "").splitlines() if line.strip()]
+
+    def meaning(self, value) -> str | None:
+        from kinerja_admin.scoring.rules import scale_meaning_of
+
+        return scale_meaning_of(self.meanings, value)
 
     @property
     def integer_scale(self) -> bool:
@@ -73,7 +83,13 @@ def form_spec(session, assignment: RaterAssignment) -> FormSpec:
     position = assignment.ratee.position
     is_structural = bool(position is not None and position.kind is not None and position.kind.structural)
     aspects = [a for a in scheme.aspects if is_structural or not a.structural_only]
-    return FormSpec(assignment, aspects, Decimal(scheme.scale_min), Decimal(scheme.scale_max))
+    from kinerja_admin.scoring.rules import parse_scale_meanings
+
+    try:
+        meanings = parse_scale_meanings(scheme.scale_meanings)
+    except ValueError:  # validated when the scheme is saved; a bad legacy text shows no meanings
+        meanings = []
+    return FormSpec(assignment, aspects, Decimal(scheme.scale_min), Decimal(scheme.scale_max), meanings)
 
 
 def _check_rateable(assignment: RaterAssignment) -> None:
@@ -109,14 +125,10 @@ def parse_value(raw, spec: FormSpec, aspect_name: str) -> Decimal:
     return value
 
 
-def submit_ratings(session, assignment_id, rater_employee_id: int | None, values: Mapping,
-                   comments: Mapping | None = None, *, user=None) -> RaterAssignment:
-    """Store one rater's values for every applicable aspect and mark the assignment submitted.
-
-    ``values`` and ``comments`` are keyed by aspect id (int or str). All checks run before anything
-    is written; the pending -> submitted switch is a conditional UPDATE, so a double submission (two
-    tabs, a double click, a replayed POST) stores nothing the second time. The caller commits.
-    """
+def check_ratings(session, assignment_id, rater_employee_id: int | None, values: Mapping,
+                  comments: Mapping | None = None) -> tuple[RaterAssignment, FormSpec, list[dict]]:
+    """Every check `submit_ratings` makes, writing nothing: (assignment, spec, rows to store). The form's
+    confirmation step shows the rows; RatingError says what is wrong."""
     assignment = load_own_assignment(session, assignment_id, rater_employee_id)
     _check_rateable(assignment)
     spec = form_spec(session, assignment)
@@ -137,7 +149,18 @@ def submit_ratings(session, assignment_id, rater_employee_id: int | None, values
         if note is not None and len(note) > COMMENT_MAX:
             raise RatingError(f"Komentar aspek '{aspect.name}' paling banyak {COMMENT_MAX} karakter.")
         rows.append(dict(assignment_id=assignment.id, aspect_id=aspect.id, value=value, comment=note))
+    return assignment, spec, rows
 
+
+def submit_ratings(session, assignment_id, rater_employee_id: int | None, values: Mapping,
+                   comments: Mapping | None = None, *, user=None) -> RaterAssignment:
+    """Store one rater's values for every applicable aspect and mark the assignment submitted.
+
+    ``values`` and ``comments`` are keyed by aspect id (int or str). All checks run before anything
+    is written; the pending -> submitted switch is a conditional UPDATE, so a double submission (two
+    tabs, a double click, a replayed POST) stores nothing the second time. The caller commits.
+    """
+    assignment, _spec, rows = check_ratings(session, assignment_id, rater_employee_id, values, comments)
     now = utcnow()
     for r in rows:
         r.update(created_at=now, updated_at=now)
@@ -158,6 +181,12 @@ def submit_ratings(session, assignment_id, rater_employee_id: int | None, values
     record("submit", "rater_assignment", assignment.id, period_id=assignment.period_id, session=session,
            subject_id=assignment.ratee_id, user=actor, changes={"role": assignment.role, "aspects": len(rows)})
     return assignment
+
+
+def submitted_ratings(session, assignment: RaterAssignment) -> dict[int, BehaviourRating]:
+    """aspect id -> the stored rating of a submitted assignment (its read-only view for its rater)."""
+    return {r.aspect_id: r for r in session.scalars(
+        select(BehaviourRating).where(BehaviourRating.assignment_id == assignment.id))}
 
 
 def role_label(role: str) -> str:

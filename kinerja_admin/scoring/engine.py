@@ -396,11 +396,14 @@ def score_period(session, period: Period, *, user=None) -> dict:
     final_col = cast(null(), sr_t.c.final_value.type) if final is None else r4(final)
     l3 = fenced(select(l2, final_col.label("final_value"))).subquery("l3")
     if rules.kind == "matrix":
-        l4 = select(l3,
-                    func.coalesce(l3.c.hasil_rating, _category_sql(rules, "hasil", l3.c.skp_value))
-                    .label("hasil_category"),
-                    func.coalesce(l3.c.perilaku_rating, _category_sql(rules, "perilaku", l3.c.behaviour_value))
-                    .label("perilaku_category"))
+        if rules.rater_decides:
+            # penentu rating = pejabat penilai (PermenPANRB 6/2022): the rater's judgement is the category;
+            # without it there is none, and no predicate ("belum dinilai atasan", see _summary)
+            hasil_cat, perilaku_cat = l3.c.hasil_rating, l3.c.perilaku_rating
+        else:
+            hasil_cat = func.coalesce(l3.c.hasil_rating, _category_sql(rules, "hasil", l3.c.skp_value))
+            perilaku_cat = func.coalesce(l3.c.perilaku_rating, _category_sql(rules, "perilaku", l3.c.behaviour_value))
+        l4 = select(l3, hasil_cat.label("hasil_category"), perilaku_cat.label("perilaku_category"))
         l4 = fenced(l4).subquery("l4")
         cells = [(and_(l4.c.hasil_category == h, l4.c.perilaku_category == p), literal(label, String))
                  for (h, p), label in sorted(rules.matrix.items())]
@@ -426,7 +429,7 @@ def score_period(session, period: Period, *, user=None) -> dict:
     summary = _summary(session, period, rules)
     summary["seconds"] = round(time.perf_counter() - started, 3)
     record("score", "period", pid, user=user, period_id=pid, session=session,
-           changes={k: v for k, v in summary.items() if k != "warnings"},
+           changes={k: v for k, v in summary.items() if k not in ("warnings", "not_judged_plans")},
            reason=f"Hitung nilai dengan skema {rules.code} v{rules.version}")
     session.flush()
     session.expire_all()
@@ -461,6 +464,7 @@ def _summary(session, period: Period, rules: Rules) -> dict:
         "without_predicate": int(predicates.get("-", 0)),
         "predicates": dict(sorted(predicates.items())),
     }
+    summary["not_judged"], summary["not_judged_plans"] = _not_judged(session, pid, rules)
     if rules.kind == "matrix":
         from .distribution import check_distribution
 
@@ -468,6 +472,22 @@ def _summary(session, period: Period, rules: Rules) -> dict:
     else:
         summary["warnings"] = []
     return summary
+
+
+NOT_JUDGED = "belum dinilai atasan"
+
+
+def _not_judged(session, period_id: int, rules: Rules, shown: int = 10) -> tuple[int, list[str]]:
+    """Computed results left without a predicate because the rater has not judged the plan (only when
+    the scheme's penentu rating is the rater): how many, and the first few as "SKP <period> - <name>"."""
+    if not rules.rater_decides:
+        return 0, []
+    cond = and_(sr_t.c.period_id == period_id, sr_t.c.status == "computed", sr_t.c.predicate.is_(None),
+                or_(sr_t.c.hasil_category.is_(None), sr_t.c.perilaku_category.is_(None)))
+    count = session.scalar(select(func.count()).select_from(sr_t).where(cond)) or 0
+    names = session.scalars(select(emp_t.c.name).select_from(sr_t.join(emp_t, emp_t.c.id == sr_t.c.employee_id))
+                            .where(cond).order_by(emp_t.c.name).limit(shown)).all() if count else []
+    return int(count), list(names)
 
 
 def summary_message(summary: dict) -> str:
@@ -478,8 +498,13 @@ def summary_message(summary: dict) -> str:
         parts.append(f"{summary['skipped_final']} dilewati karena sudah disetujui/diumumkan")
     if summary["plans_not_ready"]:
         parts.append(f"{summary['plans_not_ready']} SKP belum siap dinilai")
-    if summary["without_predicate"]:
-        parts.append(f"{summary['without_predicate']} belum berpredikat (data belum lengkap)")
+    not_judged = summary.get("not_judged", 0)
+    if not_judged:
+        names = ", ".join(summary.get("not_judged_plans", []))
+        more = " dan lainnya" if not_judged > len(summary.get("not_judged_plans", [])) else ""
+        parts.append(f"{not_judged} {NOT_JUDGED} (tanpa predikat: {names}{more})")
+    if summary["without_predicate"] - not_judged > 0:
+        parts.append(f"{summary['without_predicate'] - not_judged} belum berpredikat (data belum lengkap)")
     return "; ".join(parts) + "."
 
 

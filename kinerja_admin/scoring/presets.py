@@ -96,6 +96,19 @@ MATRIX = {  # (hasil, perilaku) -> predikat
     ("diatas", "dibawah"): "Kurang (Misconduct)",
 }
 BP_K = "Butuh Perbaikan|Kurang (Misconduct)"
+
+# What each point of the behaviour rating scale means, shown on the rating form. Our default: the
+# regulations set no numeric behaviour scale for 360 raters (PermenPANRB 6/2022 has the superior judge
+# qualitatively); PP 46/2011 and PP 30/2019 schemes reuse their own predicate bands.
+SCALE_1_5 = "\n".join([
+    "1 = Sangat kurang: perilaku ini hampir tidak pernah ditunjukkan",
+    "2 = Kurang: perilaku ini jarang ditunjukkan, perlu banyak perbaikan",
+    "3 = Sesuai ekspektasi: perilaku ini ditunjukkan sebagaimana diharapkan",
+    "4 = Baik: perilaku ini sering ditunjukkan, di atas yang diharapkan",
+    "5 = Sangat baik: perilaku ini selalu ditunjukkan dan menjadi teladan bagi orang lain",
+])
+SCALE_PP46 = "\n".join(f"{lo} = {label}" for lo, _up, label in reversed(PP46_BANDS))
+SCALE_PP30 = "\n".join(["0 = Sangat kurang", "50 = Kurang", "70 = Cukup", "90 = Baik", "110 = Sangat baik"])
 # SE MenPANRB 3/2023: (org_rating, predicates, min_pct, max_pct, min_count)
 DISTRIBUTION = [
     ("istimewa", "Sangat Baik", None, "70", None),
@@ -127,7 +140,8 @@ def _capaian(scheme: ScoringScheme) -> None:
 
 def build_pp46() -> ScoringScheme:
     s = ScoringScheme(code="PP46-2011", name="PP 46/2011 (SKP 60% + Perilaku 40%)", kind="numeric",
-                      regulation="PP 46 Tahun 2011", scale_min=D(0), scale_max=D(100))
+                      regulation="PP 46 Tahun 2011", scale_min=D(0), scale_max=D(100), rating_decider="ambang",
+                      scale_meanings=SCALE_PP46)
     s.component_weights = [ComponentWeight(component="skp", weight=D(60)),
                            ComponentWeight(component="perilaku", weight=D(40))]
     s.rater_weights = [RaterRoleWeight(role="atasan", weight=D(100))]
@@ -141,7 +155,7 @@ def build_pp46() -> ScoringScheme:
 
 def _build_pp30(code: str, name: str, skp: int, beh: int, raters: dict[str, int]) -> ScoringScheme:
     s = ScoringScheme(code=code, name=name, kind="numeric", regulation="PP 30 Tahun 2019; PermenPANRB 8/2021",
-                      scale_min=D(0), scale_max=D(120))
+                      scale_min=D(0), scale_max=D(120), rating_decider="ambang", scale_meanings=SCALE_PP30)
     s.component_weights = [ComponentWeight(component="skp", weight=D(skp)),
                            ComponentWeight(component="perilaku", weight=D(beh))]
     s.rater_weights = [RaterRoleWeight(role=r, weight=D(w)) for r, w in raters.items()]
@@ -165,7 +179,10 @@ def build_pp30_360() -> ScoringScheme:
 def build_permenpanrb_2022() -> ScoringScheme:
     s = ScoringScheme(code="PERMENPANRB-6-2022", name="PermenPANRB 6/2022 (BerAKHLAK, matriks predikat)",
                       kind="matrix", regulation="PermenPANRB 6 Tahun 2022; SE MenPANRB 3/2023",
-                      scale_min=D(1), scale_max=D(5))
+                      scale_min=D(1), scale_max=D(5), scale_meanings=SCALE_1_5,
+                      # the rater's judgement decides hasil kerja and perilaku; the thresholds below
+                      # are only the suggestion shown on the assessment page
+                      rating_decider="penilai")
     # No component weights: the 6/2022 regime is categorical (matrix), with no weighted final number.
     s.rater_weights = [RaterRoleWeight(role=r, weight=D(w)) for r, w in
                        {"atasan": 50, "rekan": 20, "bawahan": 15, "diri": 0, "masyarakat": 15}.items()]

@@ -36,6 +36,12 @@ class Rules:
     thresholds: dict[str, list[tuple[Decimal, str]]] = field(default_factory=dict)  # dim -> [(lower, cat)] desc
     final_expression: Optional[str] = None
     round_decimals: Optional[int] = None
+    rating_decider: str = "ambang"  # matrix categories: the rater's judgement ("penilai") or thresholds
+
+    @property
+    def rater_decides(self) -> bool:
+        """PermenPANRB 6/2022: the categories are the rater's judgement, never a number's suggestion."""
+        return self.kind == "matrix" and self.rating_decider == "penilai"
 
     @property
     def has_structural_only(self) -> bool:
@@ -78,6 +84,7 @@ def load_rules(scheme) -> Rules:
         thresholds=thresholds,
         final_expression=(scheme.final_expression or "").strip() or None,
         round_decimals=scheme.round_decimals,
+        rating_decider=scheme.rating_decider or "ambang",
     )
 
 
@@ -183,3 +190,37 @@ def decision_problem(session, result, value, predicate) -> Optional[str]:
     if predicate != expected:
         return f"Menurut skema, nilai {value.normalize():f} berpredikat {expected or '-'}, bukan {predicate or '-'}."
     return None
+
+
+# --- the meaning of the behaviour rating scale (shown on the rating form) ---------------------------
+
+def parse_scale_meanings(text: Optional[str]) -> list[tuple[Decimal, str]]:
+    """'5 = Sangat baik: ...' lines -> [(Decimal('5'), 'Sangat baik: ...')] sorted by value. Raises
+    ValueError (Indonesian) on a line that is not "number = text"."""
+    from decimal import InvalidOperation
+
+    out: dict[Decimal, str] = {}
+    for n, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        number, sep, meaning = line.partition("=")
+        try:
+            value = Decimal(number.strip().replace(",", "."))
+        except InvalidOperation:
+            value = None
+        if not sep or value is None or not value.is_finite() or not meaning.strip():
+            raise ValueError(f"Arti skala baris {n} harus berbentuk 'angka = arti', misalnya '3 = Sesuai ekspektasi'.")
+        if value in out:
+            raise ValueError(f"Arti skala untuk nilai {value.normalize():f} tercantum dua kali.")
+        out[value] = meaning.strip()
+    return sorted(out.items())
+
+
+def scale_meaning_of(meanings: list[tuple[Decimal, str]], value) -> Optional[str]:
+    """The meaning of `value`: of the highest listed point not above it (a band's lower bound)."""
+    found = None
+    for point, text in meanings:
+        if Decimal(value) >= point:
+            found = text
+    return found

@@ -19,7 +19,7 @@ from models import (
     SchemeFormula,
     ScoringScheme,
 )
-from models.base import CATEGORIES, ORG_RATINGS, RATER_ROLES, SCHEME_KINDS, TARGET_ASPECTS
+from models.base import CATEGORIES, ORG_RATINGS, RATER_ROLES, RATING_DECIDERS, SCHEME_KINDS, TARGET_ASPECTS
 
 from .expression import ExpressionError, parse
 from .formulas import FORMULAS
@@ -49,6 +49,13 @@ def validate_scheme(scheme: ScoringScheme) -> None:
         raise SchemeError("Skala minimal harus lebih kecil dari skala maksimal.")
     if scheme.round_decimals is not None and not 0 <= scheme.round_decimals <= 4:
         raise SchemeError("Pembulatan sebelum predikat harus 0 sampai 4 desimal (atau dikosongkan).")
+    decider = scheme.rating_decider or "ambang"
+    if decider not in RATING_DECIDERS:
+        raise SchemeError("Penentu rating harus pejabat penilai atau ambang nilai.")
+    if decider == "penilai" and scheme.kind != "matrix":
+        raise SchemeError("Penentu rating 'pejabat penilai' hanya untuk skema matriks (kategori di atas / sesuai / "
+                          "di bawah ekspektasi); skema numerik menetapkan predikat dari nilai.")
+    _check_scale_meanings(scheme)
 
     # component weights
     comps = [c for c in scheme.component_weights]
@@ -158,6 +165,19 @@ def _check_expression_range(scheme: ScoringScheme, expr: str) -> None:
         raise SchemeError(f"Rumus nilai akhir dapat menghasilkan {_fmt(lo)} sampai {_fmt(hi)} untuk komponen "
                           f"{_fmt(comp[0])} sampai {_fmt(comp[1])}, di luar batas kolom nilai akhir "
                           f"(-{shown} sampai {shown}). Perkecil pengali atau angka dalam rumus.")
+
+
+def _check_scale_meanings(scheme) -> None:
+    from .rules import parse_scale_meanings
+
+    try:
+        points = parse_scale_meanings(scheme.scale_meanings)
+    except ValueError as err:
+        raise SchemeError(str(err)) from None
+    lo, hi = _d(scheme.scale_min), _d(scheme.scale_max)
+    for value, _text in points:
+        if lo is not None and hi is not None and not lo <= value <= hi:
+            raise SchemeError(f"Arti skala untuk nilai {_fmt(value)} berada di luar skala {_fmt(lo)}-{_fmt(hi)}.")
 
 
 def _check_intervals(items, what: str) -> None:
@@ -302,7 +322,8 @@ def clone_scheme(session, scheme: ScoringScheme, code: Optional[str] = None) -> 
                          regulation=scheme.regulation, description=scheme.description, version=1,
                          is_preset=False, locked=False, based_on_id=scheme.id, scale_min=scheme.scale_min,
                          scale_max=scheme.scale_max, final_expression=scheme.final_expression,
-                         round_decimals=scheme.round_decimals)
+                         round_decimals=scheme.round_decimals, rating_decider=scheme.rating_decider,
+                         scale_meanings=scheme.scale_meanings)
     for rel, (model, cols) in _COPY.items():
         setattr(copy, rel, [model(**{c: getattr(row, c) for c in cols}) for row in getattr(scheme, rel)])
     session.add(copy)

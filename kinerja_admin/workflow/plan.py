@@ -11,10 +11,10 @@ nothing when refused; on WorkflowError the caller rolls the transaction back.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from kinerja_admin.policy.rules import PLAN_TRANSITIONS
-from models import Employee, Period, Target, WorkPlan
+from models import Employee, Period, ScoringScheme, Target, WorkPlan
 from models.base import PLAN_STATUSES
 
 from . import engine
@@ -50,7 +50,25 @@ def _load_rows(session, actor, ids):
     return rows
 
 
+NOT_JUDGED = ("pejabat penilai belum menetapkan rating hasil kerja dan rating perilaku (halaman Penilaian "
+              "SKP), yang menurut skema periode ini menentukan predikat")
+
+
+def _judgement_check(session, rows):
+    """Assessing a plan whose period's scheme lets the rater decide (penentu rating: pejabat penilai)
+    needs the rater's judgement of hasil kerja and perilaku on it."""
+    ids = [r["id"] for r in rows]
+    missing = set(session.scalars(
+        select(WorkPlan.id).join(Period, Period.id == WorkPlan.period_id)
+        .join(ScoringScheme, ScoringScheme.id == Period.scheme_id)
+        .where(WorkPlan.id.in_(ids), ScoringScheme.kind == "matrix", ScoringScheme.rating_decider == "penilai",
+               or_(WorkPlan.hasil_rating.is_(None), WorkPlan.perilaku_rating.is_(None)))))
+    return lambda row: NOT_JUDGED if row["id"] in missing else None
+
+
 def _extra_check(session, op, rows):
+    if op.name == "assess" and rows:
+        return _judgement_check(session, rows)
     if op.name != "submit" or not rows:
         return None
     ids = [r["id"] for r in rows]
@@ -66,6 +84,25 @@ def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> B
         raise KeyError(op)
     return engine.run(session, actor, model=WorkPlan, op=OPS[op], ids=ids, reason=reason, load_rows=_load_rows,
                       status_labels=PLAN_STATUSES, values=VALUES.get(op), extra_check=_extra_check, now=now)
+
+
+def available(session, actor, plan_id: int) -> dict[str, str | None]:
+    """The transitions `actor` may take on the plan now, by the same checks `bulk` runs: name -> None
+    (may) or the reason an extra check still blocks it (e.g. no RHK yet, no judgement yet). Transitions
+    the actor may not take at all (role, relation, status, period) are left out. For pages that offer
+    exactly the actions their viewer has."""
+    if actor is None or not getattr(actor, "is_active", False) or getattr(actor, "role", None) == "inspektur":
+        return {}
+    rows = _load_rows(session, actor, [plan_id])
+    if not rows:
+        return {}
+    out: dict[str, str | None] = {}
+    for name, op in OPS.items():
+        if engine.check_row(op, actor, rows[0], PLAN_STATUSES, None) is not None:
+            continue
+        extra = _extra_check(session, op, rows)
+        out[name] = extra(rows[0]) if extra is not None else None
+    return out
 
 
 def _one(session, actor, op, plan, reason=None, now=None) -> BulkResult:

@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 from flask import has_request_context
-from sqlalchemy import event, inspect
+from sqlalchemy import LargeBinary, event, inspect
 from sqlalchemy.orm import Session
 
 from models import AuditLog, BehaviourRating, RaterAssignment
@@ -92,11 +92,16 @@ def insert_rows(session, rows: list[dict]) -> None:
         session.connection().execute(AuditLog.__table__.insert(), rows)
 
 
+def _skipped(attr) -> bool:
+    """Technical fields, secrets and file contents (an evidence file's bytes) stay out of the trail."""
+    return attr.key in SKIP_FIELDS or isinstance(attr.columns[0].type, LargeBinary)
+
+
 def _snapshot(obj) -> dict:
     state = inspect(obj)
     out = {}
     for attr in state.mapper.column_attrs:
-        if attr.key in SKIP_FIELDS:
+        if _skipped(attr):
             continue
         value = state.dict.get(attr.key)
         if value is not None:
@@ -108,7 +113,7 @@ def _diff(obj) -> dict:
     state = inspect(obj)
     out = {}
     for attr in state.mapper.column_attrs:
-        if attr.key in SKIP_FIELDS:
+        if _skipped(attr):
             continue
         hist = state.attrs[attr.key].history
         if hist.added or hist.deleted:
