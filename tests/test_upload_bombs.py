@@ -104,3 +104,17 @@ def test_lengths_come_from_the_models(app):
 
     long_kind = [["X1", "Dinas Uji", "J" * 41, None, "Ya"]] + list(UNITS[1:])
     _assert_rejected(workbook(units=long_kind), "Jenis Unit paling panjang 40 karakter")
+
+
+def test_the_programs_import_refuses_the_same_bombs(app):
+    """The programs workbook (Kinerja Organisasi > Impor Program) is read through the same checks."""
+    from kinerja_admin.planning.importer import import_programs
+    from kinerja_admin.planning.template import build_template
+    from models import OrgIndicator, db
+
+    name = "xl/media/image1.bin"
+    data = _declare_size(_rebuild(build_template(db.session), add=[(name, b"\0" * 1000)]), name, 4_000_000_000)
+    before = db.session.scalar(db.select(db.func.count()).select_from(OrgIndicator))
+    report = import_programs(data, session=db.session)
+    assert not report.ok and any("image1.bin" in str(e) for e in report.errors)
+    assert db.session.scalar(db.select(db.func.count()).select_from(OrgIndicator)) == before

@@ -39,7 +39,7 @@ TOO_BIG = ("Berkas Excel terlalu besar atau tidak wajar ({detail}); berkas ditol
            "ulang dari templat, hapus lembar dan kolom yang tidak perlu, atau bagi menjadi beberapa berkas.")
 
 
-def _open_source(source) -> tuple[Any, str]:
+def open_source(source) -> tuple[Any, str]:
     """Return a seekable binary stream and a display name."""
     if isinstance(source, (str, os.PathLike)):
         return open(source, "rb"), os.path.basename(str(source))
@@ -52,7 +52,8 @@ def _open_source(source) -> tuple[Any, str]:
     return stream, os.path.basename(str(name))
 
 
-def _check_container(stream) -> None:
+def check_container(stream) -> None:
+    """Refuse anything but a sane .xlsx before it is opened (also used by the programs import)."""
     head = stream.read(8)
     stream.seek(0)
     if not head:
@@ -171,10 +172,10 @@ def read_workbook(source, report: ImportReport) -> dict[str, list[SheetRow]]:
     cell-level problems are appended to report.errors."""
     from openpyxl import load_workbook
 
-    stream, name = _open_source(source)
+    stream, name = open_source(source)
     report.filename = report.filename or name
     try:
-        _check_container(stream)
+        check_container(stream)
         try:
             wb = load_workbook(stream, read_only=True, data_only=False, keep_links=False)
         except WorkbookError:

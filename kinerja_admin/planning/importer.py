@@ -11,10 +11,8 @@ that would change a closed period is reported as an error before anything is wri
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import re
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -24,6 +22,7 @@ from sqlalchemy import select
 
 from kinerja_admin.audit import record
 from kinerja_admin.excel.importer import RowError, WorkbookError
+from kinerja_admin.excel.reader import check_container, open_source
 from kinerja_admin.nip import NipError, normalise_nip
 from kinerja_admin.orgtree import unit_tree
 from kinerja_admin.workflow import trail
@@ -89,38 +88,6 @@ class Row:
 # ------------------------------------------------------------------------------------------------
 # Reading
 # ------------------------------------------------------------------------------------------------
-def _open(source):
-    if isinstance(source, (str, os.PathLike)):
-        return open(source, "rb"), os.path.basename(str(source))
-    if isinstance(source, (bytes, bytearray)):
-        return io.BytesIO(source), "unggahan.xlsx"
-    name = getattr(source, "filename", None) or getattr(source, "name", None) or "unggahan.xlsx"
-    stream = getattr(source, "stream", source)
-    if not stream.seekable():
-        stream = io.BytesIO(stream.read())
-    return stream, os.path.basename(str(name))
-
-
-def _check_container(stream) -> None:
-    head = stream.read(8)
-    stream.seek(0)
-    if not head:
-        raise WorkbookError("Berkas kosong.")
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise WorkbookError("Berkas dilindungi kata sandi atau berformat Excel lama (.xls). Simpan sebagai Excel "
-                            "Workbook (.xlsx) tanpa kata sandi.")
-    if not head.startswith(b"PK"):
-        raise WorkbookError("Berkas bukan berkas Excel .xlsx. Gunakan templat yang disediakan.")
-    try:
-        with zipfile.ZipFile(stream) as zf:
-            if "xl/workbook.xml" not in set(zf.namelist()):
-                raise WorkbookError("Berkas bukan berkas Excel .xlsx (isi arsip tidak dikenali).")
-    except zipfile.BadZipFile:
-        raise WorkbookError("Berkas Excel rusak atau tidak lengkap; simpan ulang dari Excel lalu coba lagi.") from None
-    finally:
-        stream.seek(0)
-
-
 def _convert(col: Column, value):
     """Typed value of a cell; TypeError(message) when the cell does not fit the column."""
     if col.kind == "number":
@@ -177,10 +144,10 @@ def _convert(col: Column, value):
 def read_workbook(source, report: PlanningImportReport) -> dict[str, list[Row]]:
     from openpyxl import load_workbook
 
-    stream, name = _open(source)
+    stream, name = open_source(source)
     report.filename = report.filename or name
     try:
-        _check_container(stream)
+        check_container(stream)  # the master-data import's checks, upload bombs included
         try:
             wb = load_workbook(stream, read_only=True, data_only=False, keep_links=False)
         except Exception:

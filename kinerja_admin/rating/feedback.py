@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from kinerja_admin.audit import record
 from kinerja_admin.orgtree import unit_subtree
 from kinerja_admin.settings import get_setting
+from kinerja_admin.workflow.base import clean_ids
 from models import Employee, Period, PublicFeedback, PublicService, Unit
 from models.base import utcnow
 from models.public import COUNTED_STATUSES
@@ -170,20 +171,22 @@ MODERATION = {"release": ("held", "released", "Dirilis"), "reject": ("held", "re
               "hold": ("released", "held", "Ditahan kembali")}
 
 
-def moderate(session, ids, what: str, *, user=None, reason: str | None = None) -> tuple[int, int]:
-    """Release or reject held responses (or hold a released one again). Returns (changed, skipped);
-    audited per row; refused for a closed period."""
-    source, target, label = MODERATION[what]
-    clean = []
-    for i in ids:
-        try:
-            clean.append(int(i))
-        except (TypeError, ValueError):
-            continue
+def _open_ids(session, ids) -> list[int]:
+    """The integer ids among `ids`; refused when any of those responses belongs to a closed period
+    (set-based writes below bypass the ORM's closed-period lock, so they check it here)."""
+    clean = clean_ids(ids)
     closed = session.scalar(select(Period.code).join(PublicFeedback, PublicFeedback.period_id == Period.id)
                             .where(PublicFeedback.id.in_(clean), Period.status == "closed").limit(1))
     if closed is not None:
         raise RatingError(f"Periode {closed} sudah ditutup; umpan balik periode itu tidak dapat diubah.")
+    return clean
+
+
+def moderate(session, ids, what: str, *, user=None, reason: str | None = None) -> tuple[int, int]:
+    """Release or reject held responses (or hold a released one again). Returns (changed, skipped);
+    audited per row; refused for a closed period."""
+    source, target, label = MODERATION[what]
+    clean = _open_ids(session, ids)
     rows = session.execute(select(PublicFeedback.id, PublicFeedback.period_id).where(
         PublicFeedback.id.in_(clean), PublicFeedback.status == source)).all()
     if rows:
@@ -210,16 +213,7 @@ def moderation_counts(session, period_id: int, unit_ids=None) -> dict[str, int]:
 
 def set_comment_hidden(session, ids, hidden: bool, *, user=None, reason: str | None = None) -> int:
     """Hide (or show again) the comments of the given responses; scores stay. Audited per row."""
-    clean = []
-    for i in ids:
-        try:
-            clean.append(int(i))
-        except (TypeError, ValueError):
-            continue
-    closed = session.scalar(select(Period.code).join(PublicFeedback, PublicFeedback.period_id == Period.id)
-                            .where(PublicFeedback.id.in_(clean), Period.status == "closed").limit(1))
-    if closed is not None:
-        raise RatingError(f"Periode {closed} sudah ditutup; umpan balik periode itu tidak dapat diubah.")
+    clean = _open_ids(session, ids)
     rows = session.execute(select(PublicFeedback.id, PublicFeedback.period_id).where(
         PublicFeedback.id.in_(clean), PublicFeedback.comment.is_not(None),
         PublicFeedback.comment_hidden.is_(not hidden))).all()
