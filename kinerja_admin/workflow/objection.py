@@ -83,6 +83,16 @@ def file(session, actor, result, reasons: str, now: dt.datetime | None = None) -
     return obj
 
 
+def may_decide(session, actor, objection) -> bool:
+    """The objection's decider, or the holder of a delegation in force for them (Plt/Plh)."""
+    emp = getattr(actor, "employee_id", None)
+    if emp is None:
+        return False
+    if emp == objection.decider_id:
+        return True
+    return "decider" in policy.relations(actor, policy.context_of(session, objection))
+
+
 def decide(session, actor, objection, *, accept: bool, reason: str, new_predicate: str | None = None,
            new_value=None, now: dt.datetime | None = None) -> Objection:
     """The rater's superior decides; final. Accepting changes the result's predicate/score."""
@@ -91,8 +101,9 @@ def decide(session, actor, objection, *, accept: bool, reason: str, new_predicat
     reason = require_reason(reason, "Alasan putusan")
     if objection.status != "filed":
         raise WorkflowError("Keberatan ini sudah diputus; putusan bersifat final.")
-    if getattr(actor, "employee_id", None) is None or actor.employee_id != objection.decider_id:
-        raise WorkflowError("Hanya atasan pejabat penilai yang dapat memutus keberatan ini.")
+    if not may_decide(session, actor, objection):
+        raise WorkflowError("Hanya atasan pejabat penilai (atau Plt/Plh-nya yang sedang berlaku) yang dapat memutus "
+                            "keberatan ini.")
     result = objection.result
     _check_period(_period(session, result))
     rater, _decider = _plan_people(session, result)

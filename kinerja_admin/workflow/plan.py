@@ -34,7 +34,7 @@ BEFORE_FIELDS = ("submitted_at", "approved_at", "approved_by_id", "return_reason
 def _load_rows(session, actor, ids):
     cond = WorkPlan.id.in_(ids)
     stmt = (select(WorkPlan.id, WorkPlan.status, WorkPlan.version, WorkPlan.period_id, WorkPlan.employee_id,
-                   WorkPlan.rater_id, WorkPlan.rater_superior_id,
+                   WorkPlan.rater_id, WorkPlan.rater_superior_id, WorkPlan.unit_id,
                    *(getattr(WorkPlan, f) for f in BEFORE_FIELDS),
                    Period.code.label("period_code"), Period.status.label("period_status"),
                    Employee.name.label("employee_name"), scope_flag(WorkPlan, actor).label("in_scope"))
