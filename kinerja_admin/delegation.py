@@ -119,12 +119,12 @@ def forget(session) -> None:
 
 
 def relations_for(emp: int | None, *, subject_id, rater_id, rater_superior_id, decider_id=None, unit_id=None,
-                  day: dt.date | None = None, session=None) -> dict[str, Acting]:
+                  day: dt.date | None = None, session=None, held=None) -> dict[str, Acting]:
     """{relation: delegation} that employee `emp` holds to a plan's record through delegations in
     force (never to their own record, never both sides of one plan)."""
     if emp is None or subject_id is None or subject_id == emp:
         return {}
-    held = in_force(emp, day, session)
+    held = in_force(emp, day, session) if held is None else held
     if not held:
         return {}
     out: dict[str, Acting] = {}
@@ -206,8 +206,12 @@ def _column_condition(d: Acting, column, unit_column, rel: str):
 def plan_condition(employee_id: int | None, rel: str, day: dt.date | None = None, session=None):
     """WorkPlan rows on which `employee_id` holds `rel` ('rater' or 'rater_superior') through a
     delegation in force (None when they hold none): the SQL twin of `relations_for`."""
-    held = in_force(employee_id, day, session)
-    if not held:
+    return conditions_of(in_force(employee_id, day, session), employee_id, rel)
+
+
+def conditions_of(held, employee_id: int | None, rel: str):
+    """plan_condition for given delegations `held` (all of one holder)."""
+    if not held or employee_id is None:
         return None
     column = WorkPlan.rater_id if rel == "rater" else WorkPlan.rater_superior_id
     other = WorkPlan.rater_superior_id if rel == "rater" else WorkPlan.rater_id
@@ -219,6 +223,30 @@ def plan_condition(employee_id: int | None, rel: str, day: dt.date | None = None
     if rel == "rater_superior" and principals:
         cond = and_(cond, or_(WorkPlan.rater_id.is_(None), WorkPlan.rater_id.not_in(principals)))
     return cond
+
+
+def all_in_force(session, day: dt.date) -> dict[int, tuple[Acting, ...]]:
+    """{holder: delegations} of every delegation in force on `day`, read now (never cached: the
+    notification hooks run the same statements however many rows they cover)."""
+    from .orgtree import unit_tree
+
+    principal = aliased(Employee)
+    holder = aliased(Employee)
+    rows = session.execute(
+        select(Delegation.id, Delegation.kind, Delegation.holder_id, holder.name, Delegation.principal_id,
+               principal.name, Delegation.unit_id, Unit.name, Delegation.start_date, Delegation.end_date)
+        .join(holder, holder.id == Delegation.holder_id)
+        .outerjoin(principal, principal.id == Delegation.principal_id)
+        .outerjoin(Unit, Unit.id == Delegation.unit_id)
+        .where(Delegation.start_date <= day, Delegation.end_date >= day).order_by(Delegation.id)).all()
+    tree = unit_tree(session) if any(r[6] is not None for r in rows) else None
+    out: dict[int, list] = {}
+    for r in rows:
+        out.setdefault(r[2], []).append(Acting(
+            id=r[0], kind=r[1], holder_id=r[2], holder_name=r[3], principal_id=r[4], principal_name=r[5],
+            unit_id=r[6], unit_name=r[7], units=frozenset(tree.subtree(r[6])) if r[6] is not None else None,
+            start_date=r[8], end_date=r[9]))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def objection_condition(employee_id: int | None, day: dt.date | None = None, session=None):

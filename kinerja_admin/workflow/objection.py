@@ -80,6 +80,9 @@ def file(session, actor, result, reasons: str, now: dt.datetime | None = None) -
     with policy.system(session):
         session.add(obj)
         session.flush()
+    from kinerja_admin.notify import events
+
+    events.objection_filed(session, obj, actor)
     return obj
 
 
@@ -142,4 +145,7 @@ def decide(session, actor, objection, *, accept: bool, reason: str, new_predicat
         objection.decided_by_id = actor.id
         trail.note(objection, action="transition", reason=reason, actor=actor)
         session.flush()
+    from kinerja_admin.notify import events
+
+    events.objection_decided(session, objection, actor)
     return objection

@@ -68,6 +68,10 @@ def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> B
         from kinerja_admin.scoring.engine import freeze_details
 
         freeze_details(session, result.done)
+    if op == "publish" and result.done:
+        from kinerja_admin.notify import events
+
+        events.result_published(session, result.done)  # same transaction
     return result
 
 
