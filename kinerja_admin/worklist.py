@@ -172,15 +172,18 @@ def counts(session, user) -> dict[str, int]:
 
 def cached_counts(user) -> dict[str, int]:
     """counts() once per request (the navigation bar of every admin page)."""
-    from flask import g
+    from flask import has_request_context, request
 
     from models import db
 
     if not getattr(user, "is_authenticated", False) or getattr(user, "employee_id", None) is None:
         return {}
-    if "_kinerja_tasks" not in g:
-        g._kinerja_tasks = counts(db.session, user)
-    return g._kinerja_tasks
+    if not has_request_context():
+        return counts(db.session, user)
+    key = "kinerja.tasks"
+    if key not in request.environ:
+        request.environ[key] = counts(db.session, user)
+    return request.environ[key]
 
 
 __all__ = ["BY_CODE", "KINDS", "cached_counts", "counts", "items", "items_query"]

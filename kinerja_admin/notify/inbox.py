@@ -20,15 +20,18 @@ def unread_count(session, user) -> int:
 
 def cached_unread(user) -> int:
     """unread_count once per request (the bell of every admin page)."""
-    from flask import g
+    from flask import has_request_context, request
 
     from models import db
 
     if not getattr(user, "is_authenticated", False):
         return 0
-    if "_kinerja_unread" not in g:
-        g._kinerja_unread = unread_count(db.session, user)
-    return g._kinerja_unread
+    if not has_request_context():
+        return unread_count(db.session, user)
+    key = "kinerja.unread"
+    if key not in request.environ:
+        request.environ[key] = unread_count(db.session, user)
+    return request.environ[key]
 
 
 def page(session, user, *, page: int = 1, per_page: int = 30, unread_only: bool = False):

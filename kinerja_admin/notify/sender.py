@@ -76,10 +76,12 @@ def send_pending(session, app) -> dict:
     sent, failed, back = [], [], []
     if rows:
         todo = list(rows)
+        in_flight = False
         try:
             with Mailer(app) as mailer:
                 while todo:
                     r = todo[0]
+                    in_flight = True
                     try:
                         mailer.send(r.email_to, f"[e-Kinerja] {r.title}",
                                     message_text(app, r.full_name or r.username, r.title, r.body, r.url))
@@ -88,11 +90,12 @@ def send_pending(session, app) -> dict:
                             ValueError) as err:
                         failed.append((r.id, f"Ditolak server surel: {err}"))
                     todo.pop(0)
+                    in_flight = False
         except (OSError, smtplib.SMTPException) as err:
             log.warning("SMTP unavailable: %s", err)
-            if todo:  # the message in flight may have been accepted: never tried again
-                failed.append((todo[0].id, f"Koneksi ke server surel terputus: {err}"))
-                back = [r.id for r in todo[1:]]
+            if todo and in_flight:  # the message in flight may have been accepted: never tried again
+                failed.append((todo.pop(0).id, f"Koneksi ke server surel terputus: {err}"))
+            back = [r.id for r in todo]
         _finish(session, sent, failed, back)
     return {"sent": len(sent), "failed": len(failed), "retry": len(back)}
 
@@ -109,10 +112,12 @@ def send_digests(session, app) -> dict:
     sent, failed, back = [], [], []
     users = list(by_user.items())
     done_users = 0
+    in_flight = False
     try:
         with Mailer(app) as mailer:
             while users:
                 uid, items = users[0]
+                in_flight = True
                 first = items[0]
                 lines = [f"Yth. {first.full_name or first.username},", "",
                          f"Ada {len(items)} pemberitahuan baru untuk Anda di e-Kinerja:", ""]
@@ -131,11 +136,12 @@ def send_digests(session, app) -> dict:
                         ValueError) as err:
                     failed.extend((r.id, f"Ditolak server surel: {err}") for r in items)
                 users.pop(0)
+                in_flight = False
     except (OSError, smtplib.SMTPException) as err:
         log.warning("SMTP unavailable: %s", err)
-        if users:
-            failed.extend((r.id, f"Koneksi ke server surel terputus: {err}") for r in users[0][1])
-            back = [r.id for _uid, items in users[1:] for r in items]
+        if users and in_flight:
+            failed.extend((r.id, f"Koneksi ke server surel terputus: {err}") for r in users.pop(0)[1])
+        back = [r.id for _uid, items in users for r in items]
     if back:  # digest rows not tried wait for the next digest
         session.execute(update(N).where(N.c.id.in_(back)).values(email_state="digest", claim=None))
     _finish(session, sent, failed, [])
