@@ -46,7 +46,7 @@ def test_windows_of_a_year():
 
 def _open_windows(period, n=4):
     day = today(db.session)
-    rows = [SubPeriod(period_id=period.id, frequency="triwulanan", seq=k, name=f"Triwulan {k}",
+    rows = [SubPeriod(period_id=period.id, frequency="triwulanan", seq=50 + k, name=f"Uji {k}",
                       start_date=day - dt.timedelta(days=30), end_date=day, due_date=day + dt.timedelta(days=5))
             for k in range(1, n + 1)]
     db.session.add_all(rows)
