@@ -59,8 +59,9 @@ def insert_select(session, event: str | None, source) -> int:
     else:
         state, to = literal("none"), null()
     n = Notification.__table__
+    stamp = utcnow()
     sel = (select(src.c.user_id, event_col, src.c.key, func.substr(src.c.title, 1, 300), src.c.body,
-                  src.c.url, cast(src.c.period_id, Integer), literal(utcnow(), DateTime), state, to)
+                  src.c.url, cast(src.c.period_id, Integer), literal(stamp, DateTime), state, to)
            .select_from(src.join(User, User.id == src.c.user_id)
                         .outerjoin(Employee, Employee.id == User.employee_id)
                         .outerjoin(pref, pref.c.user_id == src.c.user_id)
@@ -70,7 +71,9 @@ def insert_select(session, event: str | None, source) -> int:
     res = session.execute(insert(n).from_select(
         ["user_id", "event", "key", "title", "body", "url", "period_id", "created_at", "email_state", "email_to"],
         sel))
-    count = res.rowcount if res.rowcount is not None and res.rowcount >= 0 else 0
+    count = res.rowcount if res.rowcount is not None else -1
+    if count <= 0:  # some drivers (psycopg) report no row count for INSERT ... SELECT: count what it stored
+        count = session.scalar(select(func.count()).select_from(n).where(n.c.created_at == stamp)) or 0
     if configured() and count:
         session.info[MAIL_KEY] = True
     return count
