@@ -60,14 +60,19 @@ def insert_select(session, event: str | None, source) -> int:
         state, to = literal("none"), null()
     n = Notification.__table__
     stamp = utcnow()
+    mysql = session.get_bind().dialect.name == "mysql"
+
+    def same(a, b):  # MariaDB: a derived table's text and a column may carry different collations
+        return a.collate("utf8mb4_bin") == b.collate("utf8mb4_bin") if mysql else a == b
+
     sel = (select(src.c.user_id, event_col, src.c.key, func.substr(src.c.title, 1, 300), src.c.body,
                   src.c.url, cast(src.c.period_id, Integer), literal(stamp, DateTime), state, to)
            .select_from(src.join(User, User.id == src.c.user_id)
                         .outerjoin(Employee, Employee.id == User.employee_id)
                         .outerjoin(pref, pref.c.user_id == src.c.user_id)
-                        .outerjoin(opt, and_(opt.c.user_id == src.c.user_id, opt.c.event == event_col)))
+                        .outerjoin(opt, and_(opt.c.user_id == src.c.user_id, same(opt.c.event, event_col))))
            .where(User.active.is_(True), or_(opt.c.scope.is_(None), opt.c.scope != "semua"),
-                  ~exists().where(n.c.user_id == src.c.user_id, n.c.key == src.c.key)))
+                  ~exists().where(n.c.user_id == src.c.user_id, same(n.c.key, src.c.key))))
     res = session.execute(insert(n).from_select(
         ["user_id", "event", "key", "title", "body", "url", "period_id", "created_at", "email_state", "email_to"],
         sel))
