@@ -89,6 +89,18 @@ class Config:
     KINERJA_JOB_DIR = os.environ.get("KINERJA_JOB_DIR")  # None -> instance/jobs
     KINERJA_JOB_KEEP_DAYS = _int("KINERJA_JOB_KEEP_DAYS", 7)  # result files are removed after this
 
+    # E-mail of notifications (kinerja_admin.notify.mail, the standard library's smtplib): nothing is
+    # sent while KINERJA_SMTP_HOST is empty. KINERJA_SMTP_SECURITY: starttls (port 587), ssl (465) or none.
+    KINERJA_SMTP_HOST = os.environ.get("KINERJA_SMTP_HOST", "")
+    KINERJA_SMTP_PORT = _int("KINERJA_SMTP_PORT", 587)
+    KINERJA_SMTP_USER = os.environ.get("KINERJA_SMTP_USER", "")
+    KINERJA_SMTP_PASSWORD = os.environ.get("KINERJA_SMTP_PASSWORD", "")
+    KINERJA_SMTP_SECURITY = os.environ.get("KINERJA_SMTP_SECURITY", "starttls")
+    KINERJA_SMTP_TIMEOUT = _int("KINERJA_SMTP_TIMEOUT", 20)
+    KINERJA_MAIL_FROM = os.environ.get("KINERJA_MAIL_FROM", "e-kinerja@localhost")
+    # the address of the app in links of e-mails (https://kinerja.example.go.id); empty: paths only
+    KINERJA_BASE_URL = os.environ.get("KINERJA_BASE_URL", "")
+
     TESTING = False
 
 

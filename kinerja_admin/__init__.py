@@ -93,6 +93,9 @@ def create_app(config=None) -> Flask:
 
     panduan.init_app(app)  # /panduan/ and the contextual help blocks
     jobs.init_app(app)  # the task queue (embedded consumer starts with the first job)
+    from . import notify
+
+    notify.init_app(app)  # the bell and Tugas Saya counts; e-mail queued after the commit that created it
 
     @app.route("/favicon.ico")
     def favicon():

@@ -127,11 +127,12 @@ def _register_feature_commands() -> None:
     place that attaches them (the feature modules never import this one)."""
     from .excel import cli as excel_cli
     from .jobs import cli as jobs_cli
+    from .notify import cli as notify_cli
     from .rating import cli as rating_cli
     from .scoring import cli as scoring_cli
     from .workflow import cli as workflow_cli
 
-    for feature in (excel_cli, jobs_cli, rating_cli, scoring_cli, workflow_cli):
+    for feature in (excel_cli, jobs_cli, notify_cli, rating_cli, scoring_cli, workflow_cli):
         feature.register(kinerja_cli)
 
 

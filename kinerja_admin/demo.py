@@ -375,10 +375,12 @@ def build_demo(session, *, employees: int = 600, seed: int = 2026, password: str
     # --- periods ------------------------------------------------------------------------------
     p2025 = dict(id=ids(Period), code="2025", name="Penilaian Kinerja Tahun 2025", start_date=dt.date(2025, 1, 1),
                  end_date=dt.date(2025, 12, 31), status="assessing", scheme_id=scheme.id if scheme else None,
-                 version=1, created_at=now, updated_at=now)
+                 version=1, created_at=now, updated_at=now, planning_until=None, assessment_until=None)
     p2026 = dict(id=ids(Period), code="2026", name="Penilaian Kinerja Tahun 2026", start_date=dt.date(2026, 1, 1),
                  end_date=dt.date(2026, 12, 31), status="running", scheme_id=scheme.id if scheme else None,
-                 version=1, created_at=now, updated_at=now)
+                 version=1, created_at=now, updated_at=now,
+                 # stage ends for deadline reminders (issue 18)
+                 planning_until=dt.date(2026, 2, 28), assessment_until=dt.date(2027, 1, 31))
     _bulk(session, Period, [p2025, p2026])
 
     quality = {e["id"]: min(1.0, max(-1.0, rng.gauss(0.15, 0.35))) for e in emps}
@@ -540,6 +542,14 @@ def build_demo(session, *, employees: int = 600, seed: int = 2026, password: str
                              RaterAssignment, BehaviourRating, PublicService, PublicFeedback, UnitRating, AuditLog,
                              TargetJudgement])
     planning = build_planning_story(session, seed=seed, now=now)
+    # issue 18: quarterly evaluation windows of 2025 and 2026 (the instance setting's frequency)
+    from .periodic import windows as periodic_windows
+    from .settings import get_setting
+
+    frequency = str(get_setting("period.evaluation_frequency", session=session))
+    for p in (p2025, p2026):
+        periodic_windows.generate(session, session.get(Period, p["id"]),
+                                  frequency if frequency in periodic_windows.MONTHS_PER else "triwulanan")
     progress(100)
     return (f"Kota demo Binjai: {len(opd_units)} OPD, {len(units)} unit, {len(emps)} pegawai, "
             f"{len(plans)} SKP, {len(assignments)} penugasan penilai, {len(feedback)} umpan balik publik. "

@@ -89,6 +89,13 @@ ACCESS: dict[str, dict[str, str]] = {
     "excel_import": {"admin": "rc", "operator": "rc", "inspektur": "r"},
     # Kinerja Saya (views.me.MeView): own results only; accounts without an employee record get a notice
     "me": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    # through the year (issue 18): one's own notifications and worklist (every role; rows are the user's)
+    "notifikasi": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    "tugas": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
+    # acting superiors (Plt/Plh): BKPSDM records them, auditors read them
+    "delegation": {"admin": "rcud", "operator": "rcud", "inspektur": "r"},
+    # periodic evaluation windows (a = make them) and the allowance export (x, a background job)
+    "periodik": {"admin": "rxa", "operator": "rxa", "inspektur": "rx"},
     # printable SKP / evaluation documents (views.me.PrintView): rows inside the user's row scope
     "cetak": {"admin": "r", "operator": "r", "inspektur": "r", "penilai": "r", "pegawai": "r"},
 }

@@ -36,18 +36,49 @@ def _employee_ids(user):
     return select(Employee.id).where(Employee.id == me)
 
 
+def _delegated_plans(user):
+    """Plans an acting superior (Plt/Plh in force) holds as rater or rater's superior, or None."""
+    from kinerja_admin.delegation import scope_plan_condition
+
+    return scope_plan_condition(user.employee_id)
+
+
 def _plan_condition(user):
     cond = WorkPlan.employee_id.in_(_employee_ids(user))
     if user.role == "penilai":
         cond = or_(cond, WorkPlan.rater_id == user.employee_id, WorkPlan.rater_superior_id == user.employee_id)
-    return cond
+    delegated = _delegated_plans(user)
+    return cond if delegated is None else or_(cond, delegated)
 
 
 def _result_condition(user):
     cond = ScoreResult.employee_id.in_(_employee_ids(user))
-    if user.role == "penilai":
+    if user.role == "penilai" or _delegated_plans(user) is not None:
         cond = or_(cond, ScoreResult.work_plan_id.in_(select(WorkPlan.id).where(_plan_condition(user))))
     return cond
+
+
+def _objection_condition(user):
+    from kinerja_admin.delegation import objection_condition
+
+    cond = or_(Objection.employee_id.in_(_employee_ids(user)), Objection.decider_id == user.employee_id)
+    delegated = objection_condition(user.employee_id)
+    return cond if delegated is None else or_(cond, delegated)
+
+
+def _private_condition(model, user):
+    """Private records (a coaching note): the employee and the plan's rater, or its author, only,
+    whatever the role (BKPSDM and auditors included); an acting rater in force too."""
+    me = getattr(user, "employee_id", None)
+    if me is None:
+        return false()
+    from kinerja_admin.delegation import plan_condition
+
+    plans = or_(WorkPlan.employee_id == me, WorkPlan.rater_id == me)
+    rater = plan_condition(me, "rater")
+    if rater is not None:
+        plans = or_(plans, rater)
+    return or_(model.work_plan_id.in_(select(WorkPlan.id).where(plans)), model.recorded_by_id == user.id)
 
 
 def user_opd_id(user) -> int | None:
@@ -72,7 +103,7 @@ _ROOTS = {
     Employee: lambda u: Employee.id.in_(_employee_ids(u)),
     WorkPlan: _plan_condition,
     ScoreResult: _result_condition,
-    Objection: lambda u: or_(Objection.employee_id.in_(_employee_ids(u)), Objection.decider_id == u.employee_id),
+    Objection: _objection_condition,
     # peer and subordinate ratings stay anonymous: an assignment (and its ratings) only for its rater
     RaterAssignment: lambda u: RaterAssignment.rater_id == u.employee_id,
     User: lambda u: User.id == u.id,
@@ -104,10 +135,18 @@ def is_unscoped(user) -> bool:
     return user is not None and getattr(user, "role", None) in UNSCOPED_ROLES
 
 
+def _private_models():
+    from models import CoachingNote
+
+    return (CoachingNote,)
+
+
 def scope_condition(model, user):
     """SQL condition restricting `model` to `user`'s rows, or None when no restriction applies."""
     if user is None or not getattr(user, "is_authenticated", False):
         return false()
+    if model in _private_models():
+        return _private_condition(model, user)
     if is_unscoped(user):
         return None
     cond = _builder(model, user)

@@ -33,6 +33,10 @@ DEFAULT_SETTINGS: list[tuple[str, str, str, str]] = [
      "Zona waktu semua jam yang ditampilkan: Asia/Jakarta (WIB), Asia/Makassar (WITA) atau Asia/Jayapura (WIT)"),
     ("planning.alpha", "0.05", "decimal", "Batas nilai p: perubahan IKM disebut signifikan bila p lebih kecil"),
     ("planning.test", "welch", "str", "Uji signifikansi perubahan IKM: welch (uji t Welch) atau mannwhitney"),
+    ("notify.deadline_days", "7", "int",
+     "Pengingat batas waktu dikirim sejak sekian hari sebelum tahap periode atau jendela evaluasi berakhir"),
+    ("periodic.due_days", "10", "int",
+     "Realisasi dan penilaian periodik jatuh tempo sekian hari setelah jendela evaluasi (bulan/triwulan) berakhir"),
     ("evidence.max_mb", "5", "int", "Ukuran maksimal satu berkas bukti dukung realisasi (MB)"),
     ("evidence.allowed_types", "pdf,jpg,jpeg,png,docx,xlsx,pptx,odt,ods,odp", "str",
      "Jenis berkas bukti dukung yang diizinkan (ekstensi dipisah koma; dikenal: pdf, jpg, jpeg, png, docx, xlsx, "
@@ -62,6 +66,8 @@ SETTING_LABELS = {
     "planning.alpha": "Batas nilai p uji signifikansi",
     "planning.test": "Uji signifikansi perubahan IKM",
     "evidence.max_mb": "Ukuran berkas bukti maksimal (MB)",
+    "notify.deadline_days": "Pengingat batas waktu (hari sebelumnya)",
+    "periodic.due_days": "Batas evaluasi periodik (hari setelah jendela)",
     "evidence.allowed_types": "Jenis berkas bukti yang diizinkan",
 }
 TYPE_LABELS = {"int": "Bilangan bulat", "decimal": "Bilangan desimal", "bool": "Ya/Tidak", "str": "Teks"}

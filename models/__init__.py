@@ -31,6 +31,17 @@ from .rules import (
     ScoringScheme,
     UnitRating,
 )
+from .year import (
+    CoachingNote,
+    Delegation,
+    FeedbackMessage,
+    Notification,
+    NotificationOptout,
+    NotificationSetting,
+    PeriodicJudgement,
+    PeriodicRealisation,
+    SubPeriod,
+)
 
 __all__ = [
     "db", "AchievementBand", "AuditLog", "BehaviourAspect", "BehaviourRating", "CategoryThreshold",
@@ -40,4 +51,6 @@ __all__ = [
     "PublicFeedback", "PublicService", "SurveyNonce", "Rank", "RaterAssignment", "RaterRoleWeight", "Realisation",
     "SchemeFormula", "ScoreDetail", "ScoreResult", "ScoringScheme", "Setting", "SpecialExpectation",
     "StrategicGoal", "Target", "TargetJudgement", "Unit", "UnitRating", "User", "WorkPlan",
+    "CoachingNote", "Delegation", "FeedbackMessage", "Notification", "NotificationOptout", "NotificationSetting",
+    "PeriodicJudgement", "PeriodicRealisation", "SubPeriod",
 ]

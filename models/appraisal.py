@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
@@ -47,6 +48,10 @@ class Period(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
     scheme_id: Mapped[Optional[int]] = mapped_column(ForeignKey("scoring_scheme.id"), index=True)
     published_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # the ends of the period's stages, for deadline reminders (kinerja_admin.notify.reminders): plans
+    # submitted and approved by `planning_until`, realised by `end_date`, assessed by `assessment_until`
+    planning_until: Mapped[Optional[dt.date]] = mapped_column(Date)
+    assessment_until: Mapped[Optional[dt.date]] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     scheme = relationship("ScoringScheme")
@@ -188,6 +193,9 @@ class Realisation(TimestampMixin, db.Model):
     evidence_note: Mapped[Optional[str]] = mapped_column(Text)
     feedback: Mapped[Optional[str]] = mapped_column(Text)  # the rater's feedback on this evidence
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    # the annual realisation derived from the periodic ones (scheme setting annual_from_periodic),
+    # written by kinerja_admin.periodic, never by hand
+    derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False, server_default="1")
 
     indicator: Mapped[Indicator] = relationship(back_populates="realisations")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
@@ -26,6 +26,9 @@ class AuditLog(db.Model):
     subject_id: Mapped[Optional[int]] = mapped_column(index=True)
     changes: Mapped[Optional[Any]] = mapped_column(JSON)
     reason: Mapped[Optional[str]] = mapped_column(Text)
+    # an action taken under a delegation (Plt/Plh): the delegation and, in words, on whose behalf
+    delegation_id: Mapped[Optional[int]] = mapped_column(Integer)
+    acting_for: Mapped[Optional[str]] = mapped_column(String(300))
 
     # the account, for showing a name instead of a username (peer/subordinate rows have none)
     user = relationship("User")

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, in_check, utcnow
 
-JOB_KINDS = {"score": "Hitung nilai", "export": "Ekspor Excel", "import": "Impor data induk"}
+JOB_KINDS = {"score": "Hitung nilai", "export": "Ekspor Excel", "import": "Impor data induk",
+             "periodic": "Ekspor evaluasi periodik"}
 JOB_STATUSES = {"queued": "Menunggu giliran", "running": "Berjalan", "done": "Selesai", "failed": "Gagal"}
 
 

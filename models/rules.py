@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import (
@@ -51,6 +52,9 @@ class ScoringScheme(TimestampMixin, db.Model):
     # Meaning of the behaviour rating scale's points, one per line "value = meaning" (the rating form
     # shows them); for a continuous scale a line means "from this value up".
     scale_meanings: Mapped[Optional[str]] = mapped_column(Text)
+    # the annual realisation of an indicator is the cumulative periodic realisation (sum of the windows;
+    # the mean for kualitas), written by kinerja_admin.periodic; off = the employee records it
+    annual_from_periodic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     based_on: Mapped[Optional["ScoringScheme"]] = relationship(remote_side=[id])
     component_weights: Mapped[list["ComponentWeight"]] = relationship(

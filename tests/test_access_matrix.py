@@ -26,11 +26,12 @@ PERSONAL = {"employee", "work_plan", "target", "indicator", "realisation", "rate
 OPD_SCOPED = {"performance_agreement", "strategic_goal", "program", "org_indicator", "org_realisation"}
 # Readable by every logged-in role, not personal (the cascade and effectiveness pages scope by OPD inside).
 # "jobs": everyone sees their own background jobs only (tests/test_jobs.py checks whose jobs).
-EVERYONE = {"admin", "period", "me", "my_ratings", "cetak", "jobs", "cascade", "effectiveness", "policy_change", "skp"}
+EVERYONE = {"admin", "period", "me", "my_ratings", "cetak", "jobs", "cascade", "effectiveness", "policy_change", "skp",
+            "notifikasi", "tugas"}
 # Organisation master data, reference and rule tables: BKPSDM staff and auditors only.
 STAFF = {"unit", "position", "position_kind", "rank", "scoring_scheme", "unit_rating", "public_service",
          "public_feedback", "feedback_moderation", "ikm_element", "ikm_band", "setting", "ikm",
-         "rating_completeness", "excel_import", "guide_page", "planning_import"}
+         "rating_completeness", "excel_import", "guide_page", "planning_import", "delegation", "periodik"}
 # Accounts and the audit trail: administrators and auditors only.
 SECURITY = {"user", "audit_log"}
 CLASSIFIED = PERSONAL | OPD_SCOPED | EVERYONE | STAFF | SECURITY

@@ -22,13 +22,18 @@ from kinerja_admin.policy.rules import TECHNICAL
 from kinerja_admin.workflow import trail
 from models import (
     BehaviourAspect,
+    CoachingNote,
     Employee,
     EvidenceFile,
+    FeedbackMessage,
     Indicator,
     Period,
+    PeriodicJudgement,
+    PeriodicRealisation,
     Position,
     Realisation,
     SpecialExpectation,
+    SubPeriod,
     Target,
     TargetJudgement,
     Unit,
@@ -81,6 +86,22 @@ def scene(demo):
     evidence = EvidenceFile(realisation_id=realisation.id, filename="bukti.pdf", content_type="application/pdf",
                             size=9, sha256="0" * 64, content=b"%PDF-1.4\n")
     db.session.add(evidence)
+    # through the year: two evaluation windows open today, a periodic realisation and judgement, a message
+    # in the SKP's thread and a coaching note
+    from kinerja_admin.clock import today
+
+    day = today(db.session)
+    windows = [SubPeriod(period_id=plan.period_id, frequency="triwulanan", seq=90 + k, name=f"Uji {k}",
+                         start_date=day - dt.timedelta(days=5), end_date=day, due_date=day + dt.timedelta(days=5))
+               for k in (1, 2)]
+    db.session.add_all(windows)
+    db.session.flush()
+    periodic = PeriodicRealisation(indicator_id=indicator.id, sub_period_id=windows[0].id, value=Decimal(2))
+    periodic_judgement = PeriodicJudgement(target_id=target.id, sub_period_id=windows[0].id, category="sesuai",
+                                           feedback="Lanjutkan")
+    message = FeedbackMessage(work_plan_id=plan.id, body="Bagaimana kemajuan RHK 1?")
+    coaching = CoachingNote(work_plan_id=plan.id, kind="bimbingan", body="Perbaiki ketepatan waktu laporan.")
+    db.session.add_all([periodic, periodic_judgement, message, coaching])
     db.session.commit()
     actors = {"pegawai": users["pegawai"], "penilai": users["penilai"], "atasan": atasan, "lain": stranger,
               "operator": users["operator"], "admin": users["admin"], "inspektur": users["inspektur"]}
@@ -88,7 +109,8 @@ def scene(demo):
                  "operator": {"staff"}, "admin": {"staff", "admin"}, "inspektur": set()}
     return dict(plan=plan, target=target, indicator=indicator, realisation=realisation, expectation=expectation,
                 judgement=judgement, evidence=evidence, period=demo["periods"]["2026"], actors=actors,
-                relations=relations, demo=demo)
+                relations=relations, demo=demo, periodic=periodic, periodic_judgement=periodic_judgement,
+                message=message, coaching=coaching, windows=windows)
 
 
 def _set_state(scene, plan_status, period_status):
@@ -98,7 +120,8 @@ def _set_state(scene, plan_status, period_status):
 
 
 def _ctx(plan_status, period_status):
-    return Ctx(plan_status=plan_status, period_status=period_status)
+    # the scene's evaluation windows are open today (the rules of periodic records read it)
+    return Ctx(plan_status=plan_status, period_status=period_status, window_state="open")
 
 
 def _new_value(scene, obj, column):
@@ -174,7 +197,8 @@ def _attempt(session, actor, fn) -> bool:
         session.expire_all()
 
 
-PLAN_MODELS = ("plan", "target", "indicator", "realisation", "expectation", "judgement", "evidence")
+PLAN_MODELS = ("plan", "target", "indicator", "realisation", "expectation", "judgement", "evidence", "periodic",
+               "periodic_judgement", "message", "coaching")
 
 
 def _objects(scene, key):
@@ -227,6 +251,14 @@ def test_orm_creates_and_deletes_agree_with_the_policy(scene):
             "evidence": lambda: EvidenceFile(realisation_id=scene["realisation"].id, filename="foto.png",
                                              content_type="image/png", size=8, sha256="1" * 64,
                                              content=b"\x89PNG\r\n\x1a\n"),
+            # through the year: the second open window, a new message and a new coaching note
+            "periodic": lambda: PeriodicRealisation(indicator_id=scene["indicator"].id,
+                                                    sub_period_id=scene["windows"][1].id, value=Decimal(4)),
+            "periodic_judgement": lambda: PeriodicJudgement(target_id=scene["target"].id,
+                                                            sub_period_id=scene["windows"][1].id, category="diatas"),
+            "message": lambda: FeedbackMessage(work_plan_id=scene["plan"].id, target_id=scene["target"].id,
+                                               body="Bukti dukung sudah diunggah."),
+            "coaching": lambda: CoachingNote(work_plan_id=scene["plan"].id, kind="konseling", body="Catatan baru."),
         }
         for key, make in makers.items():
             pol = BY_MODEL[type(scene[key])]

@@ -43,6 +43,10 @@ FN_RIGHT = {
     # checked by the record policy and the plan workflow per row
     "page": "r", "assessment": "r", "evidence_download": "r", "transition": "r", "rhk_save": "r",
     "indicator_save": "r", "realisation_save": "r", "expectation_save": "r",
+    # through the year (views.skp, views.year): the window page, threads and coaching notes are checked by the
+    # record policy per row; notifications and Tugas Saya are the user's own; windows (a) and export (x)
+    "periodic_window": "r", "feedback_post": "r", "coaching_post": "r", "open_item": "r", "read_all": "r",
+    "preferences": "r", "kind_view": "r", "export_periodic": "x",
 }
 # Views whose create/edit/delete are switched off for everyone whatever the table says.
 NEVER = {("score_result", "create_view"), ("objection", "create_view"), ("audit_log", "create_view"),

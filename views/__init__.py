@@ -10,6 +10,7 @@ from flask_admin.theme import Bootstrap4Theme
 from models import (
     AuditLog,
     BehaviourRating,
+    Delegation,
     Employee,
     GuidePage,
     IkmBand,
@@ -57,6 +58,7 @@ from .results import ObjectionView, ScoreResultView
 from .rules import ScoringSchemeView, UnitRatingView
 from .skp import SkpView
 from .system import AuditLogView, GuidePageView, SettingView
+from .year import DelegationView, NotificationsView, PeriodicView, TasksView
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "kinerja_admin" / "translations"
 
@@ -86,7 +88,10 @@ def init_admin(app) -> Admin:
     add(EmployeeView(Employee, name="Pegawai", category=ORG))
     add(PositionKindView(PositionKind, name="Jenis Jabatan", category=ORG))
     add(RankView(Rank, name="Pangkat/Golongan", category=ORG))
+    add(DelegationView(Delegation, name="Plt/Plh", endpoint="delegation", category=ORG))
     add(MeView(name="Kinerja Saya", endpoint="me", url="/admin/saya"))
+    add(TasksView(name="Tugas Saya", endpoint="tugas", url="/admin/tugas"))
+    add(NotificationsView(name="Pemberitahuan", endpoint="notifikasi", url="/admin/notifikasi"))
     add(PrintView(name="Cetak Dokumen", endpoint="cetak", url="/admin/cetak"))
     add(ExcelImportView(name="Impor Excel", endpoint="excel_import", category=ORG))
 
@@ -101,6 +106,7 @@ def init_admin(app) -> Admin:
     add(SpecialExpectationView(SpecialExpectation, name="Ekspektasi Khusus", category=SKP))
     add(MyRatingsView(name="Penilaian Perilaku Saya", endpoint="my_ratings", category=SKP))
     add(CompletenessView(name="Kelengkapan Penilai", endpoint="rating_completeness", category=SKP))
+    add(PeriodicView(name="Evaluasi Periodik", endpoint="periodik", url="/admin/periodik", category=SKP))
 
     add(ScoringSchemeView(ScoringScheme, name="Skema Penilaian", category=RULES))
     add(UnitRatingView(UnitRating, name="Predikat Organisasi", category=RULES))

@@ -18,7 +18,8 @@ from .base import SecuredBaseView
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # who besides the owner may see a job and fetch its file: the roles that may run that work over
 # every row (so a file never shows them more than they could see themselves)
-SHARED_WITH = {"score": ("period", "a"), "export": ("score_result", "x"), "import": ("excel_import", "c")}
+SHARED_WITH = {"score": ("period", "a"), "export": ("score_result", "x"), "import": ("excel_import", "c"),
+               "periodic": ("periodik", "x")}
 
 
 def may_see(job: Job, user) -> bool:

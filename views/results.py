@@ -120,6 +120,18 @@ class ObjectionView(ReadOnlyModelView):
                          "opd": lambda v, c, m, n: opd_name(m.employee.unit_id if m.employee else None)}
     details_template = "admin/workflow/objection_details.html"
 
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            from flask_login import current_user
+
+            from kinerja_admin.workflow import objection as objection_flow
+            from models import db
+
+            model = kwargs["model"]
+            kwargs["may_decide"] = model.status == "filed" and objection_flow.may_decide(db.session, current_user,
+                                                                                          model)
+        return super().render(template, **kwargs)
+
     # Objections are filed from Kinerja Saya and decided on the decision page below, both through
     # kinerja_admin.workflow.objection: never edited as a plain record (ReadOnlyModelView).
 
@@ -148,7 +160,7 @@ class ObjectionView(ReadOnlyModelView):
                 error = str(err)
         from kinerja_admin.scoring.rules import final_scale, load_rules, predicate_labels
 
-        may_decide = obj.status == "filed" and current_user.employee_id == obj.decider_id
+        may_decide = obj.status == "filed" and objection_flow.may_decide(db.session, current_user, obj)
         scheme = obj.result.scheme
         rules = load_rules(scheme)
         scale = final_scale(rules, scheme.scale_max) if rules.kind == "numeric" else None

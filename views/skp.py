@@ -210,6 +210,62 @@ class SkpView(SecuredBaseView):
         return self._commit(plan, lambda: editing.set_expectations(db.session, plan, texts),
                             "Ekspektasi khusus pimpinan disimpan.", "perilaku")
 
+    # --- through the year: periodic windows, feedback threads, coaching notes -----------------------
+    @expose("/<int:plan_id>/periodik/<int:window_id>", methods=["GET", "POST"])
+    def periodic_window(self, plan_id, window_id):
+        """One evaluation window of the plan: the employee's realisation per indicator and the rater's
+        judgement and feedback per RHK (forms only for who may, while the window is open)."""
+        from kinerja_admin.clock import today
+        from kinerja_admin.periodic import record as periodic
+        from kinerja_admin.periodic.windows import STATE_LABELS, state
+
+        plan = self._plan(plan_id)
+        try:
+            window = periodic.window_of(db.session, plan, window_id)
+        except WorkflowError:
+            abort(404)
+        if request.method == "POST":
+            form = request.form
+            op = form.get("op", "")
+
+            def run():
+                if op == "realisasi":
+                    indicator = editing.indicator_of(db.session, plan, form.get("indicator_id"))
+                    periodic.save_realisation(db.session, plan, indicator, window, form)
+                elif op == "penilaian":
+                    target = editing.target_of(db.session, plan, form.get("target_id"))
+                    periodic.save_judgement(db.session, plan, target, window, form)
+                else:
+                    raise editing.InputError("Tindakan tidak dikenal.")
+
+            self._commit(plan, run, {"realisasi": f"Realisasi {window.name} disimpan.",
+                                     "penilaian": f"Penilaian {window.name} disimpan."}.get(op, "Disimpan."))
+            return redirect(url_for(".periodic_window", plan_id=plan.id, window_id=window.id))
+        doc = document.document(db.session, plan, current_user)
+        entry = next(w for w in doc["periodic"] if w["window"].id == window.id)
+        st = state(window, today(db.session))
+        return self.render("admin/skp/periodic.html", doc=doc, entry=entry, window=window, state=st,
+                           state_label=STATE_LABELS[st], categories=CATEGORIES,
+                           may_realise=doc["rights"].periodic_realise(st), may_judge=doc["rights"].periodic_judge(st))
+
+    @expose("/<int:plan_id>/umpan-balik", methods=["POST"])
+    def feedback_post(self, plan_id):
+        from kinerja_admin import feedback
+
+        plan = self._plan(plan_id)
+        return self._commit(plan, lambda: feedback.post(db.session, plan, request.form.get("target_id"),
+                                                        request.form.get("body")),
+                            "Pesan umpan balik dikirim.", "umpan-balik")
+
+    @expose("/<int:plan_id>/bimbingan", methods=["POST"])
+    def coaching_post(self, plan_id):
+        from kinerja_admin import feedback
+
+        plan = self._plan(plan_id)
+        return self._commit(plan, lambda: feedback.add_coaching(db.session, plan, request.form.get("kind"),
+                                                                request.form.get("body")),
+                            "Catatan bimbingan/konseling disimpan.", "bimbingan")
+
     # --- the assessment page ----------------------------------------------------------------------------
     @expose("/<int:plan_id>/nilai", methods=["GET", "POST"])
     def assessment(self, plan_id):

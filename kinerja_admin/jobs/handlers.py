@@ -129,4 +129,28 @@ def import_(app, session, job: JobInfo, user, progress) -> Outcome:
         _unlink(upload)
 
 
-HANDLERS = {"score": score, "export": export, "import": import_}
+# --- periodic evaluation export (allowances) -------------------------------------------------------------
+def periodic(app, session, job: JobInfo, user, progress) -> Outcome:
+    """One evaluation window's results for allowance calculation (kinerja_admin.periodic.export)."""
+    from models import SubPeriod
+
+    from ..periodic import export as periodic_export
+
+    _require(user, "periodik", "x")
+    window = session.get(SubPeriod, job.params.get("window_id"))
+    if window is None:
+        raise JobError("Jendela evaluasi tugas ini sudah tidak ada.")
+    path = new_file(app, f"periodik-{job.id}")
+    try:
+        stats = periodic_export.write(session, window, str(path), opd_id=job.params.get("opd"), progress=progress)
+    except BaseException:
+        _unlink(path)
+        raise
+    name = window.name.lower().replace(" ", "-")
+    session.rollback()
+    return Outcome(message=f"Ekspor evaluasi periodik {window.name} siap diunduh: {stats['employees']} pegawai, "
+                           f"{stats['indicators']} baris indikator.", result=stats, file_path=str(path),
+                   file_name=f"evaluasi-periodik-{name}.xlsx")
+
+
+HANDLERS = {"score": score, "export": export, "import": import_, "periodic": periodic}

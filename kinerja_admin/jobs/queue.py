@@ -67,6 +67,23 @@ class JobQueue:
 
         self.task = run_job_task
 
+        from kinerja_admin.notify.tasks import run_notify
+
+        @self.huey.task(name="kinerja.notify", retries=0, context=False)
+        def notify_task(what: str) -> None:
+            run_notify(app_ref, what)
+
+        self.notify_task = notify_task
+        if self.mode == "redis":
+            # the workers create the deadline reminders and send the digests every day (times in UTC:
+            # 06.00 and 16.00 WIB); embedded deployments run `flask kinerja notify ...` from cron
+            from huey import crontab
+
+            self.huey.periodic_task(crontab(minute="0", hour="23"), name="kinerja.reminders")(
+                lambda: run_notify(app_ref, "pengingat"))
+            self.huey.periodic_task(crontab(minute="0", hour="9"), name="kinerja.digest")(
+                lambda: run_notify(app_ref, "ringkasan"))
+
     # --- producer side ------------------------------------------------------------------------
     def enqueue(self, job_id: int) -> None:
         """Queue the job. In embedded mode a consumer thread is started in this process if none
@@ -74,6 +91,12 @@ class JobQueue:
         if self.embedded:
             self.ensure_consumer()
         self.task(job_id)
+
+    def enqueue_notify(self, what: str) -> None:
+        """Queue a notification task (kinerja_admin.notify.tasks)."""
+        if self.embedded:
+            self.ensure_consumer()
+        self.notify_task(what)
 
     # --- embedded consumer ----------------------------------------------------------------------
     def ensure_consumer(self) -> None:
@@ -111,7 +134,7 @@ class JobQueue:
 
     def consumer(self, workers: int = 2, worker_type: str = "thread") -> Consumer:
         """A consumer for a separate worker process (``flask kinerja worker``)."""
-        return Consumer(self.huey, workers=workers, periodic=False, worker_type=worker_type,
+        return Consumer(self.huey, workers=workers, periodic=self.mode == "redis", worker_type=worker_type,
                         initial_delay=0.1, backoff=1.15, max_delay=2.0)
 
     def pending(self) -> int:

@@ -97,6 +97,11 @@ def relations(actor, ctx: Ctx) -> set[str]:
                             ("assigned_rater", ctx.assignment_rater_id)):
             if value is not None and value == emp:
                 rels.add(name)
+        # an acting superior (Plt/Plh) in force: the relations of the superior they stand in for
+        if ctx.subject_id is not None and ctx.subject_id != emp:
+            from kinerja_admin import delegation
+
+            rels.update(delegation.relations(actor, ctx))
     return rels
 
 
@@ -104,8 +109,11 @@ def relations(actor, ctx: Ctx) -> set[str]:
 
 CONDITIONS = {
     "no_results": lambda ctx: not ctx.has_results,
+    "window_open": lambda ctx: ctx.window_state == "open",
 }
-CONDITION_TEXT = {"no_results": "selama periode belum memiliki hasil penilaian (gunakan tindakan Ganti skema)"}
+CONDITION_TEXT = {"no_results": "selama periode belum memiliki hasil penilaian (gunakan tindakan Ganti skema)",
+                  "window_open": "selama jendela evaluasi periodiknya terbuka (sejak tanggal mulai sampai batas "
+                                 "waktunya)"}
 
 
 def rules_of(spec) -> tuple[Rule, ...]:
@@ -340,8 +348,46 @@ def _cascade_link(session, obj, ctx, changed, system_write):
     return None
 
 
-INVARIANTS = {WorkPlan: _plan_raters, Objection: _objection_decider, RaterAssignment: _assignment_pair,
-              Indicator: _indicator_formula, Period: _period_scheme, Target: _cascade_link}
+def _feedback_thread(session, obj, ctx, changed, system_write):
+    if not (obj.body or "").strip():
+        return "Pesan umpan balik tidak boleh kosong."
+    target_id = value(obj, "target_id")
+    if target_id is not None:
+        plan_id = session.scalar(select(Target.work_plan_id).where(Target.id == target_id))
+        if plan_id != value(obj, "work_plan_id"):
+            return "RHK percakapan umpan balik bukan bagian dari SKP ini."
+    return None
+
+
+def _delegation_valid(session, obj, ctx, changed, system_write):
+    holder, principal = value(obj, "holder_id"), value(obj, "principal_id")
+    if principal is not None and holder == principal:
+        return "Pelaksana (Plt/Plh) tidak dapat menggantikan dirinya sendiri."
+    return None
+
+
+def _annual_derived(session, obj, ctx, changed, system_write):
+    """Where the period's scheme derives the annual realisation from the periodic ones, nobody records
+    one by hand (kinerja_admin.periodic writes it, as the system)."""
+    if system_write or not inspect(obj).pending or ctx.period_scheme_id is None:
+        return None
+    from models import ScoringScheme
+
+    if session.scalar(select(ScoringScheme.annual_from_periodic).where(ScoringScheme.id == ctx.period_scheme_id)):
+        return ("Realisasi tahunan periode ini dihitung dari realisasi periodik (skema penilaian); catat realisasi "
+                "pada jendela evaluasi periodik.")
+    return None
+
+
+def _invariants():
+    from models import Delegation, FeedbackMessage, Realisation
+
+    return {WorkPlan: _plan_raters, Objection: _objection_decider, RaterAssignment: _assignment_pair,
+            Indicator: _indicator_formula, Period: _period_scheme, Target: _cascade_link,
+            FeedbackMessage: _feedback_thread, Delegation: _delegation_valid, Realisation: _annual_derived}
+
+
+INVARIANTS = _invariants()
 
 
 # --- the session guard's checks ----------------------------------------------------------------

@@ -32,6 +32,8 @@ class Ctx:
     assignment_rater_id: int | None = None
     assignment_role: str | None = None
     decider_id: int | None = None
+    unit_id: int | None = None            # the plan's unit (which delegations cover it)
+    window_state: str | None = None       # a periodic window: before / open / closed (today)
 
 
 EMPTY = Ctx()
@@ -56,21 +58,22 @@ def _period_select():
 
 def _load_plans(session, ids):
     stmt = (select(WorkPlan.id, WorkPlan.status, WorkPlan.employee_id, WorkPlan.rater_id,
-                   WorkPlan.rater_superior_id, WorkPlan.period_id, *_period_select())
+                   WorkPlan.rater_superior_id, WorkPlan.period_id, *_period_select(), WorkPlan.unit_id)
             .join(Period, Period.id == WorkPlan.period_id).where(WorkPlan.id.in_(ids)))
     return {r[0]: Ctx(plan_id=r[0], plan_status=r[1], subject_id=r[2], rater_id=r[3], rater_superior_id=r[4],
-                      period_id=r[5], period_code=r[6], period_status=r[7], period_scheme_id=r[8])
+                      period_id=r[5], period_code=r[6], period_status=r[7], period_scheme_id=r[8], unit_id=r[9])
             for r in session.execute(stmt)}
 
 
 def _load_results(session, ids):
     stmt = (select(ScoreResult.id, ScoreResult.status, ScoreResult.employee_id, ScoreResult.period_id,
-                   WorkPlan.id, WorkPlan.status, WorkPlan.rater_id, WorkPlan.rater_superior_id, *_period_select())
+                   WorkPlan.id, WorkPlan.status, WorkPlan.rater_id, WorkPlan.rater_superior_id, *_period_select(),
+                   WorkPlan.unit_id)
             .join(Period, Period.id == ScoreResult.period_id)
             .outerjoin(WorkPlan, WorkPlan.id == ScoreResult.work_plan_id).where(ScoreResult.id.in_(ids)))
     return {r[0]: Ctx(result_status=r[1], subject_id=r[2], period_id=r[3], plan_id=r[4], plan_status=r[5],
                       rater_id=r[6], rater_superior_id=r[7], period_code=r[8], period_status=r[9],
-                      period_scheme_id=r[10])
+                      period_scheme_id=r[10], unit_id=r[11])
             for r in session.execute(stmt)}
 
 
@@ -100,7 +103,7 @@ def _own(obj, pol, base: Ctx) -> Ctx:
     if pol.anchor == "plan":
         return replace(base, plan_id=obj.id, plan_status=committed(obj, "status") or "draft",
                        subject_id=committed(obj, "employee_id"), rater_id=committed(obj, "rater_id"),
-                       rater_superior_id=committed(obj, "rater_superior_id"))
+                       rater_superior_id=committed(obj, "rater_superior_id"), unit_id=committed(obj, "unit_id"))
     if pol.anchor == "result":
         return replace(base, result_status=committed(obj, "status") or "computed",
                        subject_id=committed(obj, "employee_id"))
@@ -212,7 +215,30 @@ def contexts(session, objects) -> dict[int, Ctx]:
 
     for key, node in plans.items():
         out[key] = ctx_of(node)
+    _windows(session, objects, out)
     return out
+
+
+def _windows(session, objects, out: dict) -> None:
+    """The state of the periodic window of rows that have one (policy `window`), today: before its
+    start, open (start to due date) or closed. One SELECT for all of them."""
+    from models import SubPeriod
+
+    rows = [(o, BY_MODEL[type(o)].window) for o in objects
+            if type(o) in BY_MODEL and BY_MODEL[type(o)].window is not None]
+    if not rows:
+        return
+    ids = {getattr(o, col) for o, col in rows if getattr(o, col) is not None}
+    dates = dict((r[0], (r[1], r[2])) for r in session.execute(
+        select(SubPeriod.id, SubPeriod.start_date, SubPeriod.due_date).where(SubPeriod.id.in_(sorted(ids))))) \
+        if ids else {}
+    from kinerja_admin.clock import today
+
+    day = today(session)
+    for obj, col in rows:
+        span = dates.get(getattr(obj, col))
+        state = None if span is None else ("before" if day < span[0] else "closed" if day > span[1] else "open")
+        out[id(obj)] = replace(out[id(obj)], window_state=state)
 
 
 def _with_own(obj, pol, ctx: Ctx) -> Ctx:

@@ -11,6 +11,8 @@ Words used below
   ``subject``        the employee the record judges (the SKP's owner, the ratee, the objector)
   ``rater``          the SKP's pejabat penilai          ``rater_superior``  the rater's superior
   ``decider``        the objection's decider             ``assigned_rater``  the rater of a 360 assignment
+  (rater, rater_superior and decider include the holder of a Plt/Plh delegation in force for that
+  person or vacant post: kinerja_admin.delegation)
   ``staff``          operator or admin (BKPSDM)          ``admin``           admin only
   ``public``         an anonymous citizen (the survey)
   Inspektur accounts never write. Code of the workflow, scoring and rating services writes "as the
@@ -33,20 +35,28 @@ from models import (
     BehaviourAspect,
     BehaviourRating,
     CategoryThreshold,
+    CoachingNote,
     ComponentWeight,
+    Delegation,
     DistributionRule,
     Employee,
     EvidenceFile,
+    FeedbackMessage,
     GuidePage,
     IkmBand,
     IkmElement,
     Indicator,
     Job,
+    Notification,
+    NotificationOptout,
+    NotificationSetting,
     Objection,
     OrgIndicator,
     OrgRealisation,
     PerformanceAgreement,
     Period,
+    PeriodicJudgement,
+    PeriodicRealisation,
     PolicyChange,
     Position,
     PositionKind,
@@ -66,6 +76,7 @@ from models import (
     Setting,
     SpecialExpectation,
     StrategicGoal,
+    SubPeriod,
     SurveyNonce,
     Target,
     TargetJudgement,
@@ -113,6 +124,14 @@ SKP_CONTENT = allow("subject", "staff", plan=PLAN_CONTENT, period=PERIOD_PLANNIN
 REALISATION = allow("subject", plan=PLAN_RUNNING, period=PERIOD_REALISING)
 RATER_FEEDBACK = allow("rater", plan=PLAN_RUNNING, period=PERIOD_REALISING)
 JUDGEMENT = allow("rater", plan=PLAN_JUDGED, period=PERIOD_REALISING)
+# through the year (PermenPANRB 6/2022 periodic evaluation): within a window of the period, from its
+# start until its due date, while the plan is approved and not yet assessed
+PERIODIC_REALISATION = allow("subject", plan=PLAN_RUNNING, period=PERIOD_REALISING, when="window_open")
+PERIODIC_JUDGEMENT = allow("rater", plan=PLAN_RUNNING, period=PERIOD_REALISING, when="window_open")
+# continuous feedback: the employee, the rater and the rater's superior write in the SKP's threads while
+# the period is open; the rater alone writes a private coaching note for the employee
+FEEDBACK = allow("subject", "rater", "rater_superior", period=PERIOD_OPEN)
+COACHING = allow("rater", period=PERIOD_OPEN)
 EXPECTATION = allow("rater", plan=PLAN_BEFORE_ASSESSMENT - {"realised"}, period=PERIOD_PLANNING)
 HIERARCHY = allow("staff", plan=PLAN_BEFORE_ASSESSMENT, period=PERIOD_OPEN, reason=True)
 STAFF_OPEN = allow("staff", period=PERIOD_OPEN)
@@ -134,6 +153,8 @@ class ModelPolicy:
     enforced: bool = True                        # the session guard applies `fields`/`create`/`delete`
     labels: dict = field(default_factory=dict)   # Indonesian field names for messages
     masked_roles: frozenset = frozenset()        # assignment roles whose rater stays anonymous in the audit
+    window: str | None = None                    # column of the periodic window whose dates the rules read
+    private: frozenset = frozenset()             # fields whose values never enter the audit trail
 
 
 TECHNICAL = {"id", "version", "created_at", "updated_at"}  # kept by the ORM itself
@@ -185,7 +206,9 @@ POLICIES: list[ModelPolicy] = [
         audited="all", create=(REALISATION,), delete=(REALISATION,),
         fields={"indicator_id": IMMUTABLE, "value": REALISATION, "evidence_url": REALISATION,
                 "evidence_note": REALISATION, "feedback": RATER_FEEDBACK,
-                "recorded_by_id": SYSTEM},  # stamped with the acting user by the guard
+                "recorded_by_id": SYSTEM,  # stamped with the acting user by the guard
+                # the annual realisation written from the periodic ones (kinerja_admin.periodic)
+                "derived": SYSTEM},
         labels={"indicator_id": "indikator", "value": "nilai realisasi", "evidence_url": "tautan bukti",
                 "evidence_note": "catatan bukti", "feedback": "umpan balik penilai", "recorded_by_id": "pencatat"}),
     # evidence files: uploaded by the employee with the realisation, never changed (a wrong file is
@@ -206,6 +229,46 @@ POLICIES: list[ModelPolicy] = [
                 "recorded_by_id": SYSTEM},  # stamped with the acting user by the guard
         labels={"target_id": "RHK", "category": "penilaian RHK", "feedback": "umpan balik RHK",
                 "recorded_by_id": "penilai"}),
+    # --- through the year (issue 18) ----------------------------------------------------------------
+    # periodic evaluation windows of a period (bulanan / triwulanan / semesteran): BKPSDM
+    ModelPolicy(
+        SubPeriod, "jendela evaluasi periodik", anchor="period", period_bound=True, audited="all",
+        create=(STAFF_OPEN,), delete=(STAFF_OPEN,),
+        fields={"period_id": IMMUTABLE, "frequency": IMMUTABLE, "seq": IMMUTABLE, "name": STAFF_OPEN,
+                "start_date": STAFF_OPEN, "end_date": STAFF_OPEN, "due_date": STAFF_OPEN},
+        labels={"period_id": "periode", "frequency": "frekuensi", "seq": "urutan", "name": "nama",
+                "start_date": "tanggal mulai", "end_date": "tanggal selesai", "due_date": "batas waktu"}),
+    ModelPolicy(
+        PeriodicRealisation, "realisasi periodik", parent=("indicator_id", "indicator", Indicator),
+        period_bound=True, audited="all", window="sub_period_id",
+        create=(PERIODIC_REALISATION,), delete=(PERIODIC_REALISATION,),
+        fields={"indicator_id": IMMUTABLE, "sub_period_id": IMMUTABLE, "value": PERIODIC_REALISATION,
+                "evidence_url": PERIODIC_REALISATION, "evidence_note": PERIODIC_REALISATION,
+                "recorded_by_id": SYSTEM},  # stamped with the acting user by the guard
+        labels={"indicator_id": "indikator", "sub_period_id": "jendela evaluasi", "value": "realisasi periodik",
+                "evidence_url": "tautan bukti", "evidence_note": "catatan bukti", "recorded_by_id": "pencatat"}),
+    ModelPolicy(
+        PeriodicJudgement, "penilaian periodik RHK", parent=("target_id", "target", Target),
+        period_bound=True, audited="all", window="sub_period_id",
+        create=(PERIODIC_JUDGEMENT,), delete=(PERIODIC_JUDGEMENT,),
+        fields={"target_id": IMMUTABLE, "sub_period_id": IMMUTABLE, "category": PERIODIC_JUDGEMENT,
+                "feedback": PERIODIC_JUDGEMENT, "recorded_by_id": SYSTEM},
+        labels={"target_id": "RHK", "sub_period_id": "jendela evaluasi", "category": "penilaian periodik",
+                "feedback": "umpan balik periodik", "recorded_by_id": "penilai"}),
+    # append-only: a message is never changed or removed once posted (the author included)
+    ModelPolicy(
+        FeedbackMessage, "umpan balik berkelanjutan", parent=("work_plan_id", "work_plan", WorkPlan),
+        period_bound=True, audited="all", create=(FEEDBACK,),
+        fields={"work_plan_id": IMMUTABLE, "target_id": IMMUTABLE, "body": IMMUTABLE,
+                "recorded_by_id": SYSTEM},  # the author, stamped by the guard
+        labels={"work_plan_id": "SKP", "target_id": "RHK", "body": "pesan", "recorded_by_id": "penulis"}),
+    # private: seen by the rater and the employee only (kinerja_admin.scope, for every role); its text
+    # never enters the audit trail
+    ModelPolicy(
+        CoachingNote, "catatan bimbingan/konseling", parent=("work_plan_id", "work_plan", WorkPlan),
+        period_bound=True, audited="all", create=(COACHING,), private=frozenset({"body"}),
+        fields={"work_plan_id": IMMUTABLE, "kind": IMMUTABLE, "body": IMMUTABLE, "recorded_by_id": SYSTEM},
+        labels={"work_plan_id": "SKP", "kind": "jenis", "body": "catatan", "recorded_by_id": "penulis"}),
     ModelPolicy(
         SpecialExpectation, "ekspektasi khusus pimpinan", parent=("work_plan_id", "work_plan", WorkPlan),
         period_bound=True, audited="all", create=(EXPECTATION,), delete=(EXPECTATION,),
@@ -255,12 +318,15 @@ POLICIES: list[ModelPolicy] = [
         Period, "periode", anchor="period", audited="all",
         create=(STAFF,), delete=(allow("admin", period="draft"),),
         fields={"code": STAFF_OPEN, "name": STAFF_OPEN, "start_date": STAFF_OPEN, "end_date": STAFF_OPEN,
+                # ends of the planning and assessment stages (deadline reminders)
+                "planning_until": STAFF_OPEN, "assessment_until": STAFF_OPEN,
                 # while the period has no result; afterwards only through "Ganti skema" (workflow.period)
                 "scheme_id": allow("staff", period=PERIOD_OPEN, when="no_results"),
                 # the period workflow; published_at: publishing its organisational data (planning.publication)
                 "status": SYSTEM, "published_at": SYSTEM},
         labels={"code": "kode", "name": "nama", "start_date": "tanggal mulai", "end_date": "tanggal selesai",
-                "scheme_id": "skema penilaian", "status": "status"}),
+                "scheme_id": "skema penilaian", "status": "status", "planning_until": "batas perencanaan",
+                "assessment_until": "batas penilaian"}),
     ModelPolicy(
         UnitRating, "predikat organisasi", anchor="period", period_bound=True, audited="all",
         create=(STAFF_OPEN,), delete=(STAFF_OPEN,),
@@ -305,6 +371,19 @@ POLICIES: list[ModelPolicy] = [
                   fields={c.key: ADMIN for c in m.__table__.columns if c.key not in TECHNICAL},
                   create=(ADMIN,), delete=(ADMIN,))
       for m in (PositionKind, Rank, IkmElement, IkmBand, Setting, User)),
+    # acting superiors (Plt/Plh): BKPSDM records them; while in force their holder has the rights of the
+    # superior they stand in for (kinerja_admin.delegation, through policy.check.relations)
+    ModelPolicy(Delegation, "Plt/Plh", audited="all", create=(STAFF,), delete=(STAFF,),
+                fields={c.key: STAFF for c in Delegation.__table__.columns if c.key not in TECHNICAL},
+                labels={"holder_id": "pelaksana", "principal_id": "pejabat yang digantikan", "unit_id": "unit kerja",
+                        "start_date": "tanggal mulai", "end_date": "tanggal selesai", "kind": "jenis",
+                        "decree": "nomor surat perintah", "note": "keterangan"}),
+    # notifications (kinerja_admin.notify): created by the workflows' event hook and the reminder job,
+    # read and marked read by their recipient, preferences by their owner, through the notify services
+    *(ModelPolicy(m, label, enforced=False,
+                  fields={c.key: SYSTEM for c in m.__table__.columns if c.key not in TECHNICAL})
+      for m, label in ((Notification, "pemberitahuan"), (NotificationSetting, "pengaturan pemberitahuan"),
+                       (NotificationOptout, "pemberitahuan yang tidak diterima"))),
     # background jobs (kinerja_admin.jobs): queued by a user with the right for the work, then written
     # only by the queue and the runner; the work itself obeys the rules of what it writes
     ModelPolicy(Job, "tugas latar", enforced=False,
@@ -371,11 +450,15 @@ OBJECTION_PERIODS = ("running", "assessing")
 #  assignment_pair    nobody rates themselves except in the role "diri"; the public role has no rater
 #  indicator_formula  an indicator's formula is one the period's scheme allows for its aspect
 #  period_scheme      a period's scheme changes only while the period has no result
+#  feedback_thread    an RHK thread's RHK belongs to the SKP of the thread; a message has text
+#  delegation_valid   a Plt/Plh never stands in for themselves
+#  annual_derived     (users' writes) no annual realisation by hand where the scheme derives it from the
+#                     periodic ones
 #  cascade_link       (users' writes) an RHK intervenes in at most one thing: an RHK of its rater's
 #                     approved SKP of the same period (no loop), or, for the OPD head, an indicator of
 #                     its OPD and period
 INVARIANTS = ("plan_raters", "objection_decider", "assignment_pair", "indicator_formula", "period_scheme",
-              "cascade_link")
+              "cascade_link", "feedback_thread", "delegation_valid", "annual_derived")
 
 WHO_TEXT = {
     "subject": "pegawai yang bersangkutan", "rater": "pejabat penilai", "rater_superior": "atasan pejabat penilai",

@@ -190,6 +190,9 @@ def generate_assignments(session, period, *, user=None, dry_run: bool = False) -
         if rows:
             record("generate", "rater_assignment", None, period_id=period.id, user=user, session=session,
                    changes={"added": result.added}, reason="Penugasan penilai dibuat dari struktur organisasi")
+            from kinerja_admin.notify import events
+
+            events.ratings_requested(session, period, user)  # each rater asked once per period
     return result
 
 

@@ -208,4 +208,12 @@ def evaluation_document(session, result: ScoreResult, viewer) -> dict:
         "hasil": CATEGORIES.get(result.hasil_category, result.hasil_category),
         "perilaku": CATEGORIES.get(result.perilaku_category, result.perilaku_category),
     })
+    # through the year (issue 18): the periodic evaluations and the feedback threads (never the private
+    # coaching notes)
+    from kinerja_admin import feedback
+    from kinerja_admin.periodic import record as periodic
+
+    page["periodic"] = periodic.overview(session, plan) if plan else []
+    page["threads"] = feedback.threads(session, plan) if plan else {}
+    page["rhk_names"] = {t.id: f"{t.seq}. {t.description}" for t in plan.targets} if plan else {}
     return page

@@ -7,7 +7,7 @@ page offers exactly what the session guard and the workflow will accept.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -22,9 +22,13 @@ from kinerja_admin.workflow import plan as plan_flow
 from models import (
     AuditLog,
     BehaviourAspect,
+    CoachingNote,
     Employee,
     EvidenceFile,
+    FeedbackMessage,
     Indicator,
+    PeriodicJudgement,
+    PeriodicRealisation,
     Realisation,
     ScoringScheme,
     SpecialExpectation,
@@ -101,6 +105,27 @@ class Rights:
     @property
     def judge(self) -> bool:
         return self.may(WorkPlan, "hasil_rating", "perilaku_rating") and self.may_create(TargetJudgement)
+
+    # through the year
+    @property
+    def thread(self) -> bool:
+        """Post in the SKP's and its RHK's feedback threads."""
+        return self.may_create(FeedbackMessage)
+
+    @property
+    def coaching(self) -> bool:
+        """Write a private coaching note (the rater)."""
+        return self.may_create(CoachingNote)
+
+    def _in_window(self, model, state: str) -> bool:
+        ctx = replace(self.ctx, window_state=state)
+        return any(permits(r, self.rels, ctx) for r in BY_MODEL[model].create)
+
+    def periodic_realise(self, state: str) -> bool:
+        return self._in_window(PeriodicRealisation, state)
+
+    def periodic_judge(self, state: str) -> bool:
+        return self._in_window(PeriodicJudgement, state)
 
 
 def person(emp: Employee | None, position=None, unit=None) -> dict | None:
@@ -260,7 +285,18 @@ def document(session, plan: WorkPlan, viewer) -> dict:
     rows = target_rows(session, plan, rules)
     rights = Rights(session, viewer, plan)
     running = plan.status in ("approved", "realised", "assessed", "final")
+    from kinerja_admin import delegation, feedback
+    from kinerja_admin.periodic import record as periodic
+
+    through_the_year = {
+        "periodic": periodic.overview(session, plan), "derives": periodic.derives(session, plan),
+        "threads": feedback.threads(session, plan), "coaching": feedback.coaching_notes(session, plan, viewer),
+        "coaching_visible": bool(rights.rels & {"subject", "rater"}) or rights.coaching,
+        "acting": [{"rel": rel, "label": d.label, "for": d.for_whom, "until": d.end_date,
+                    "text": delegation.REL_TEXT.get(rel, rel)} for rel, d in delegation.standing_in(session, plan)],
+    }
     return {
+        **through_the_year,
         "plan": plan, "period": period, "rules": rules, "status": PLAN_STATUSES.get(plan.status, plan.status),
         "employee": person(plan.employee, plan.position, plan.unit), "opd": opd.name if opd else "",
         "rater": person(plan.rater), "rater_superior": person(plan.rater_superior),

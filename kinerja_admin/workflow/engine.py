@@ -35,7 +35,7 @@ def _labels(mapping, codes) -> str:
 ROW_KEYS = {"subject": "employee_id", "rater": "rater_id", "rater_superior": "rater_superior_id"}
 
 
-def who_allowed(op: Op, actor, row: dict) -> bool:
+def directly_allowed(op: Op, actor, row: dict) -> bool:
     role = getattr(actor, "role", None)
     emp = getattr(actor, "employee_id", None)
     for w in op.who:
@@ -46,6 +46,22 @@ def who_allowed(op: Op, actor, row: dict) -> bool:
         if emp is not None and w in ROW_KEYS and row.get(ROW_KEYS[w]) == emp:
             return True
     return False
+
+
+def acting(op: Op, actor, row: dict):
+    """(relation, delegation) through which `actor` may take `op` on `row` as an acting superior
+    (Plt/Plh in force, kinerja_admin.delegation), or None."""
+    from kinerja_admin import delegation
+
+    rels = delegation.row_relations(actor, row)
+    for w in op.who:
+        if w in rels:
+            return w, rels[w]
+    return None
+
+
+def who_allowed(op: Op, actor, row: dict) -> bool:
+    return directly_allowed(op, actor, row) or acting(op, actor, row) is not None
 
 
 def check_row(op: Op, actor, row: dict | None, status_labels: dict, reason: str | None,
@@ -124,9 +140,16 @@ def run(session, actor, *, model, op: Op, ids, reason: str | None, load_rows: Ca
             before = r.get(key)
             if before != val:
                 changes[key] = [trail.jsonable(before), trail.jsonable(val)]
+        # under a delegation: the holder is the row's user, the audit names on whose behalf too
+        via = None if directly_allowed(op, actor, r) else acting(op, actor, r)
+        extra = {}
+        if via is not None:
+            from kinerja_admin.delegation import acting_text
+
+            extra = {"delegation_id": via[1].id, "acting_for": acting_text(via[1], via[0])}
         audit.append(trail.audit_row(session, action="transition", entity=entity, entity_id=r["id"],
                                      changes=changes, reason=reason, period_id=r["period_id"], actor=actor,
-                                     at=now, subject_id=r["employee_id"]))
+                                     at=now, subject_id=r["employee_id"], **extra))
     trail.insert_rows(session, audit)
     # Objects of these rows already loaded in the session are stale now.
     mapper = inspect(model)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from models import AuditLog, Period
+from models import AuditLog, Delegation, Period
 
 from .base import PeriodLockedError, WorkflowError
 
@@ -91,6 +91,10 @@ def _before_flush(session, flush_context, instances) -> None:
     # session.new/dirty/deleted build a fresh set on every access: read them once (a large flush
     # would otherwise be quadratic).
     new, dirty, deleted = set(session.new), set(session.dirty), set(session.deleted)
+    if any(isinstance(o, Delegation) for o in new | dirty | deleted):
+        from kinerja_admin.delegation import forget
+
+        forget(session)  # rights follow the delegations as this flush writes them
     for obj in new | dirty | deleted:
         if isinstance(obj, AuditLog) and (obj in deleted or (obj not in new and session.is_modified(obj))):
             raise WorkflowError("Jejak audit hanya dapat ditambah; tidak dapat diubah atau dihapus.")
@@ -107,7 +111,10 @@ def _before_flush(session, flush_context, instances) -> None:
 
 
 def _after_commit_or_rollback(session, *args) -> None:
+    from kinerja_admin.delegation import forget
+
     session.info.pop(REOPEN_KEY, None)
+    forget(session)  # delegations in force and today's date are read again by the next transaction
 
 
 _INSTALLED = False

@@ -80,7 +80,20 @@ def file(session, actor, result, reasons: str, now: dt.datetime | None = None) -
     with policy.system(session):
         session.add(obj)
         session.flush()
+    from kinerja_admin.notify import events
+
+    events.objection_filed(session, obj, actor)
     return obj
+
+
+def may_decide(session, actor, objection) -> bool:
+    """The objection's decider, or the holder of a delegation in force for them (Plt/Plh)."""
+    emp = getattr(actor, "employee_id", None)
+    if emp is None:
+        return False
+    if emp == objection.decider_id:
+        return True
+    return "decider" in policy.relations(actor, policy.context_of(session, objection))
 
 
 def decide(session, actor, objection, *, accept: bool, reason: str, new_predicate: str | None = None,
@@ -91,8 +104,9 @@ def decide(session, actor, objection, *, accept: bool, reason: str, new_predicat
     reason = require_reason(reason, "Alasan putusan")
     if objection.status != "filed":
         raise WorkflowError("Keberatan ini sudah diputus; putusan bersifat final.")
-    if getattr(actor, "employee_id", None) is None or actor.employee_id != objection.decider_id:
-        raise WorkflowError("Hanya atasan pejabat penilai yang dapat memutus keberatan ini.")
+    if not may_decide(session, actor, objection):
+        raise WorkflowError("Hanya atasan pejabat penilai (atau Plt/Plh-nya yang sedang berlaku) yang dapat memutus "
+                            "keberatan ini.")
     result = objection.result
     _check_period(_period(session, result))
     rater, _decider = _plan_people(session, result)
@@ -131,4 +145,7 @@ def decide(session, actor, objection, *, accept: bool, reason: str, new_predicat
         objection.decided_by_id = actor.id
         trail.note(objection, action="transition", reason=reason, actor=actor)
         session.flush()
+    from kinerja_admin.notify import events
+
+    events.objection_decided(session, objection, actor)
     return objection

@@ -34,7 +34,7 @@ BEFORE_FIELDS = ("submitted_at", "approved_at", "approved_by_id", "return_reason
 def _load_rows(session, actor, ids):
     cond = WorkPlan.id.in_(ids)
     stmt = (select(WorkPlan.id, WorkPlan.status, WorkPlan.version, WorkPlan.period_id, WorkPlan.employee_id,
-                   WorkPlan.rater_id, WorkPlan.rater_superior_id,
+                   WorkPlan.rater_id, WorkPlan.rater_superior_id, WorkPlan.unit_id,
                    *(getattr(WorkPlan, f) for f in BEFORE_FIELDS),
                    Period.code.label("period_code"), Period.status.label("period_status"),
                    Employee.name.label("employee_name"), scope_flag(WorkPlan, actor).label("in_scope"))
@@ -82,8 +82,13 @@ def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> B
     """Apply transition `op` to the plans `ids` (list of ids, or a SELECT of ids); per-row report."""
     if op not in OPS:
         raise KeyError(op)
-    return engine.run(session, actor, model=WorkPlan, op=OPS[op], ids=ids, reason=reason, load_rows=_load_rows,
-                      status_labels=PLAN_STATUSES, values=VALUES.get(op), extra_check=_extra_check, now=now)
+    result = engine.run(session, actor, model=WorkPlan, op=OPS[op], ids=ids, reason=reason, load_rows=_load_rows,
+                        status_labels=PLAN_STATUSES, values=VALUES.get(op), extra_check=_extra_check, now=now)
+    if result.done:
+        from kinerja_admin.notify import events
+
+        events.plan_transition(session, op, result.done, actor, reason)  # same transaction
+    return result
 
 
 def available(session, actor, plan_id: int) -> dict[str, str | None]:

@@ -25,7 +25,7 @@ VALUES = {
 def _load_rows(session, actor, ids):
     stmt = (select(ScoreResult.id, ScoreResult.status, ScoreResult.version, ScoreResult.period_id,
                    ScoreResult.employee_id, ScoreResult.approved_at, ScoreResult.approved_by_id,
-                   ScoreResult.published_at, WorkPlan.rater_id, WorkPlan.rater_superior_id,
+                   ScoreResult.published_at, WorkPlan.rater_id, WorkPlan.rater_superior_id, WorkPlan.unit_id,
                    Period.code.label("period_code"), Period.status.label("period_status"),
                    Employee.name.label("employee_name"), scope_flag(ScoreResult, actor).label("in_scope"))
             .join(Period, Period.id == ScoreResult.period_id)
@@ -68,6 +68,10 @@ def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> B
         from kinerja_admin.scoring.engine import freeze_details
 
         freeze_details(session, result.done)
+    if op == "publish" and result.done:
+        from kinerja_admin.notify import events
+
+        events.result_published(session, result.done)  # same transaction
     return result
 
 

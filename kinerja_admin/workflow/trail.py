@@ -70,7 +70,9 @@ def resolve_actor(session, actor=None):
 
 
 def audit_row(session, *, action, entity, entity_id, changes=None, reason=None, period_id=None, actor=None,
-              at=None, subject_id=None) -> dict:
+              at=None, subject_id=None, delegation_id=None, acting_for=None) -> dict:
+    """One audit row. `delegation_id` / `acting_for`: the action was taken under a Plt/Plh delegation
+    (the row's user is its holder; these name on whose behalf: kinerja_admin.delegation)."""
     actor = resolve_actor(session, actor)
     return {
         "at": at or utcnow(),
@@ -83,6 +85,8 @@ def audit_row(session, *, action, entity, entity_id, changes=None, reason=None, 
         "subject_id": subject_id,
         "changes": changes,
         "reason": reason,
+        "delegation_id": delegation_id,
+        "acting_for": acting_for,
     }
 
 
@@ -97,23 +101,37 @@ def _skipped(attr) -> bool:
     return attr.key in SKIP_FIELDS or isinstance(attr.columns[0].type, LargeBinary)
 
 
+def _private(obj) -> frozenset:
+    """Fields of a private record whose values never enter the trail (a coaching note's text)."""
+    from kinerja_admin.policy import BY_MODEL
+
+    pol = BY_MODEL.get(type(obj))
+    return pol.private if pol is not None else frozenset()
+
+
 def _snapshot(obj) -> dict:
     state = inspect(obj)
+    private = _private(obj)
     out = {}
     for attr in state.mapper.column_attrs:
         if _skipped(attr):
             continue
         value = state.dict.get(attr.key)
         if value is not None:
-            out[attr.key] = jsonable(value)
+            out[attr.key] = HIDDEN if attr.key in private else jsonable(value)
     return out
 
 
 def _diff(obj) -> dict:
     state = inspect(obj)
+    private = _private(obj)
     out = {}
     for attr in state.mapper.column_attrs:
         if _skipped(attr):
+            continue
+        if attr.key in private:
+            if state.attrs[attr.key].history.has_changes():
+                out[attr.key] = [HIDDEN, HIDDEN]
             continue
         hist = state.attrs[attr.key].history
         if hist.added or hist.deleted:
@@ -171,11 +189,14 @@ def _after_flush(session, flush_context) -> None:
             info = obj.__dict__.pop(NOTE_ATTR, None) or {}
             action = info.get("action") if kind == "update" and info.get("action") else kind
             ctx = ctxs.get(id(obj))
+            actor = resolve_actor(session, info.get("actor"))
+            from kinerja_admin.delegation import audit_fields
+
             row = audit_row(session, action=action, entity=type(obj).__tablename__, entity_id=_pk(obj),
                             changes=changes, reason=info.get("reason"),
                             period_id=ctx.period_id if ctx is not None else obj.__dict__.get("period_id"),
                             subject_id=ctx.subject_id if ctx is not None else None,
-                            actor=info.get("actor"), at=now)
+                            actor=actor, at=now, **audit_fields(actor, ctx, session))
             if _anonymous(obj, ctx):
                 if "rater_id" in changes:
                     changes["rater_id"] = HIDDEN
