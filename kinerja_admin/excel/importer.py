@@ -175,6 +175,15 @@ def _bool(value) -> bool | None:
 def _convert(col: Column, value):
     if col.kind == "bool":
         return _bool(value)
+    if col.kind == "number":  # the app-wide number reader: "47,5", "1.234,5", finite and bounded
+        from sqlalchemy import Numeric
+
+        from ..numbers import Bounds, NumberError, parse_number
+
+        try:
+            return parse_number(value, Bounds.of_type(Numeric(18, 4)), "nilai")
+        except NumberError as err:
+            raise TypeError(str(err).rstrip(".")) from None
     if col.kind == "nip":
         if value is None or (isinstance(value, str) and not value.strip()):
             return None

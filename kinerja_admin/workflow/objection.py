@@ -5,7 +5,6 @@ reject; always with a reason. The decision is final and visible to the employee.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
@@ -86,10 +85,12 @@ def decide(session, actor, objection, *, accept: bool, reason: str, new_predicat
     if accept:
         new_predicate = (new_predicate or "").strip() or None
         if new_value not in (None, ""):
-            try:
-                value = Decimal(str(new_value))
-            except InvalidOperation:
-                raise WorkflowError("Nilai baru harus berupa angka.") from None
+            from kinerja_admin.numbers import Bounds, NumberError, parse_number
+
+            try:  # the app-wide number reader: "85,5", finite, within the score column
+                value = parse_number(new_value, Bounds.of_type(result.__table__.c.final_value.type), "Nilai baru")
+            except NumberError as err:
+                raise WorkflowError(str(err)) from None
             if value < 0:
                 raise WorkflowError("Nilai baru tidak boleh negatif.")
         if new_predicate is None and value is None:
