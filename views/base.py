@@ -23,7 +23,7 @@ from wtforms.validators import ValidationError
 from kinerja_admin import permissions
 from kinerja_admin.audit import record
 from kinerja_admin.formatting import angka, tanggal
-from kinerja_admin.numbers import NumberField, column_bounds
+from kinerja_admin.numbers import NumberError, NumberField, column_bounds
 from kinerja_admin.scope import in_scope, scope_query
 from models import db
 
@@ -253,7 +253,7 @@ class SecuredModelView(AccessMixin, ModelView):
             flash("Data tidak dapat disimpan: bertentangan dengan data lain (duplikat atau masih "
                   "dirujuk oleh data lain).", "error")
             return True
-        if isinstance(exc, ValidationError):
+        if isinstance(exc, (ValidationError, NumberError)):  # NumberError: the model-layer number guard
             flash(str(exc), "error")
             return True
         if isinstance(exc, StaleDataError):
