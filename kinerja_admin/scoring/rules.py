@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Optional
 
 from models.base import RATER_ROLES
@@ -36,6 +36,11 @@ class Rules:
     thresholds: dict[str, list[tuple[Decimal, str]]] = field(default_factory=dict)  # dim -> [(lower, cat)] desc
     final_expression: Optional[str] = None
     round_decimals: Optional[int] = None
+    rounding_mode: str = "half_up"
+    missing_realisation: str = "zero"
+    missing_superior: str = "block"
+    scale_min: Decimal = Decimal(0)
+    scale_max: Decimal = Decimal(100)
 
     @property
     def has_structural_only(self) -> bool:
@@ -48,6 +53,12 @@ class Rules:
 
     def ordered_predicate_bands(self) -> list[PBand]:
         return sorted(self.predicate_bands, key=lambda b: (-b.priority, -int(b.requires_innovation), -b.lower))
+
+    def lowest_band(self) -> Optional[PBand]:
+        """The unconditional band with the lowest lower edge: a final value below every band (a negative
+        PP 46/2011 value) gets it, with a note."""
+        plain = [b for b in self.predicate_bands if not b.requires_innovation]
+        return min(plain, key=lambda b: b.lower) if plain else None
 
 
 def load_rules(scheme) -> Rules:
@@ -78,23 +89,46 @@ def load_rules(scheme) -> Rules:
         thresholds=thresholds,
         final_expression=(scheme.final_expression or "").strip() or None,
         round_decimals=scheme.round_decimals,
+        rounding_mode=scheme.rounding_mode or "half_up",
+        missing_realisation=scheme.missing_realisation or "zero",
+        missing_superior=scheme.missing_superior or "block",
+        scale_min=Decimal(scheme.scale_min if scheme.scale_min is not None else 0),
+        scale_max=Decimal(scheme.scale_max if scheme.scale_max is not None else 100),
     )
 
 
 # --- reference predicate logic (Python), mirrored in SQL by the engine ----------------------
 
-def ref_predicate(rules: Rules, final: Optional[Decimal], innovation: bool) -> Optional[str]:
-    from decimal import ROUND_HALF_UP
-
+def band_value(rules: Rules, final: Optional[Decimal]) -> Optional[Decimal]:
+    """The final value as compared with the predicate bands: rounded to the scheme's decimals with its
+    rounding mode (half up = away from zero, like SQL ROUND; half to even), or as is."""
     if final is None:
         return None
     v = Decimal(final)
-    if rules.round_decimals is not None:
-        v = v.quantize(Decimal(1).scaleb(-rules.round_decimals), rounding=ROUND_HALF_UP)
+    if rules.round_decimals is None:
+        return v
+    mode = ROUND_HALF_EVEN if rules.rounding_mode == "half_even" else ROUND_HALF_UP
+    return v.quantize(Decimal(1).scaleb(-rules.round_decimals), rounding=mode)
+
+
+def ref_predicate(rules: Rules, final: Optional[Decimal], innovation: bool) -> Optional[str]:
+    """The band of the (rounded) final value; below every band: the lowest band (see ref_below_bands)."""
+    v = band_value(rules, final)
+    if v is None:
+        return None
     for b in rules.ordered_predicate_bands():
         if v >= b.lower and (b.upper is None or v < b.upper) and (innovation or not b.requires_innovation):
             return b.label
+    low = rules.lowest_band()
+    if low is not None and v < low.lower:
+        return low.label
     return None
+
+
+def ref_below_bands(rules: Rules, final: Optional[Decimal]) -> bool:
+    v = band_value(rules, final)
+    low = rules.lowest_band()
+    return v is not None and low is not None and v < low.lower
 
 
 def ref_category(rules: Rules, dimension: str, value: Optional[Decimal]) -> Optional[str]:
