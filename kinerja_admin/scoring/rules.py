@@ -138,3 +138,52 @@ def ref_category(rules: Rules, dimension: str, value: Optional[Decimal]) -> Opti
         if Decimal(value) >= lower:
             return cat
     return None
+
+
+# --- rule texts shared by the scheme's admin page and the inspector workbook --------------------------
+
+def rounding_text(round_decimals: Optional[int], mode: str) -> str:
+    from models.base import ROUNDING_MODES
+
+    if round_decimals is None:
+        return "Nilai akhir dibandingkan dengan rentang predikat apa adanya (4 desimal), tanpa pembulatan lagi."
+    return (f"Nilai akhir dibulatkan ke {round_decimals} desimal, "
+            f"{ROUNDING_MODES.get(mode, mode).lower()}, lalu dibandingkan dengan rentang predikat.")
+
+
+def missing_text(missing_realisation: str, missing_superior: str) -> str:
+    from models.base import MISSING_REALISATION, MISSING_SUPERIOR
+
+    return (f"{MISSING_REALISATION.get(missing_realisation, missing_realisation)}. "
+            f"{MISSING_SUPERIOR.get(missing_superior, missing_superior)}.")
+
+
+def provenance_pairs(rows) -> list[tuple[str, str]]:
+    """Distinct (kind label, note) of rule rows (or objects with source/source_note), in first-seen order."""
+    from models.base import PROVENANCE
+
+    out: list[tuple[str, str]] = []
+    for row in rows:
+        kind = getattr(row, "source", None)
+        if kind is None:
+            continue
+        pair = (PROVENANCE.get(kind, kind), getattr(row, "source_note", None) or "")
+        if pair not in out:
+            out.append(pair)
+    return out
+
+
+def scheme_rule_texts(scheme) -> dict:
+    """Template helpers: the rounding and missing-data rules as sentences, provenance of rule rows."""
+    from types import SimpleNamespace
+
+    from .formulas import FORMULAS
+
+    def scheme_source(key: str):
+        return SimpleNamespace(source=getattr(scheme, f"{key}_source"),
+                               source_note=getattr(scheme, f"{key}_source_note"))
+
+    return {"rounding_text": rounding_text(scheme.round_decimals, scheme.rounding_mode),
+            "missing_text": missing_text(scheme.missing_realisation, scheme.missing_superior),
+            "provenance": provenance_pairs, "scheme_source": scheme_source,
+            "formula_text": lambda code: FORMULAS[code].text if code in FORMULAS else code}
