@@ -118,14 +118,19 @@ def _effective_formula(rules: Rules, formula_code, aspect):
     return case((formula_code.in_(rules.allowed_formulas), formula_code), else_=default_expr)
 
 
-def skp_subquery(rules: Rules, period_id: int, ex: Exact = Exact()):
-    """(wp_id, skp, n_unrealised, n_zero_target, n_no_formula, n_no_indicator) per scorable work plan:
-    the mean over targets of the mean of their indicator values (latest realisation of each indicator,
-    value by the indicator's effective formula), and what kept indicators from a value.
+INDICATOR_FLAGS = ("unrealised", "zero_target", "no_formula", "no_indicator")
+
+
+def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=()):
+    """One row per target and indicator of the period's scorable work plans (a target without
+    indicators gives one row with ind_id NULL): the inputs (latest realisation), the effective formula,
+    the floored capaian (when a formula maps it), the value ``v`` the engine averages, and 0/1 flags
+    saying why a row has no value. `extra`: further labelled columns of target/indicator/realisation
+    for the caller (the inspector workbook shows the same rows). The one home of an indicator's value.
 
     Nothing is skipped silently: an indicator without realisation counts 0 or blocks the result (the
-    scheme's ``missing_realisation``); a target of 0, a target without indicators or an indicator
-    whose formula the scheme lacks always blocks it (the caller turns the counts into reasons)."""
+    scheme's ``missing_realisation``); a target of 0, a target without indicators or an indicator whose
+    formula the scheme lacks always blocks it (the caller turns the flags into reasons)."""
     allowed = rules.allowed_formulas
     if not allowed:
         raise ScoringError(f"Skema {rules.code} belum memiliki rumus indikator.")
@@ -140,8 +145,10 @@ def skp_subquery(rules: Rules, period_id: int, ex: Exact = Exact()):
     # stage 1: per target and indicator the inputs (plus their exact units on SQLite, and the floored
     # capaian once when a formula maps it)
     cols = [tg_t.c.work_plan_id.label("wp_id"), tg_t.c.id.label("target_id"), ind_t.c.id.label("ind_id"),
-            r.label("r"), t.label("t"), lib.label("lib")]
-    if not single:
+            r.label("r"), t.label("t"), lib.label("lib"), *extra]
+    if single:
+        cols.append(case((ind_t.c.id.is_not(None), literal(allowed[0], String)), else_=null()).label("formula"))
+    else:
         cols.append(_effective_formula(rules, ind_t.c.formula_code, ind_t.c.aspect).label("formula"))
     if ex.sqlite:
         cols += [Exact.units(r).label("ru"), Exact.units(t).label("tu")]
@@ -171,18 +178,22 @@ def skp_subquery(rules: Rules, period_id: int, ex: Exact = Exact()):
     def flag(cond):
         return case((cond, 1), else_=0)
 
-    iv = select(inner.c.wp_id, inner.c.target_id, v.label("v"),
-                flag(and_(inner.c.ind_id.is_not(None), inner.c.r.is_(None))).label("unrealised"),
-                flag(and_(inner.c.r.is_not(None), inner.c.t == 0)).label("zero_target"),
-                flag(no_formula).label("no_formula"),
-                flag(inner.c.ind_id.is_(None)).label("no_indicator")).subquery("iv")
-    tv = (select(iv.c.wp_id, func.avg(iv.c.v).label("tv"), func.sum(iv.c.unrealised).label("unrealised"),
-                 func.sum(iv.c.zero_target).label("zero_target"), func.sum(iv.c.no_formula).label("no_formula"),
-                 func.sum(iv.c.no_indicator).label("no_indicator"))
+    flags = {"unrealised": and_(inner.c.ind_id.is_not(None), inner.c.r.is_(None)),
+             "zero_target": and_(inner.c.r.is_not(None), inner.c.t == 0),
+             "no_formula": no_formula,
+             "no_indicator": inner.c.ind_id.is_(None)}
+    return select(inner, v.label("v"), *[flag(c).label(k) for k, c in flags.items()]).subquery("iv")
+
+
+def skp_subquery(rules: Rules, period_id: int, ex: Exact = Exact()):
+    """(wp_id, skp, n_unrealised, n_zero_target, n_no_formula, n_no_indicator) per scorable work plan:
+    the mean over targets of the mean of their indicator values (:func:`indicator_rows`), and the
+    number of rows of each flag."""
+    iv = indicator_rows(rules, period_id, ex)
+    tv = (select(iv.c.wp_id, func.avg(iv.c.v).label("tv"), *[func.sum(iv.c[k]).label(k) for k in INDICATOR_FLAGS])
           .group_by(iv.c.wp_id, iv.c.target_id).subquery("tv"))
-    return (select(tv.c.wp_id, func.avg(tv.c.tv).label("skp"), func.sum(tv.c.unrealised).label("n_unrealised"),
-                   func.sum(tv.c.zero_target).label("n_zero_target"), func.sum(tv.c.no_formula).label("n_no_formula"),
-                   func.sum(tv.c.no_indicator).label("n_no_indicator"))
+    return (select(tv.c.wp_id, func.avg(tv.c.tv).label("skp"),
+                   *[func.sum(tv.c[k]).label(f"n_{k}") for k in INDICATOR_FLAGS])
             .group_by(tv.c.wp_id).subquery("skp"))
 
 

@@ -9,6 +9,33 @@ from models.base import RATER_ROLES
 
 from .formulas import FORMULAS, Band, bands_from_rows
 
+# --- predicate colours: with the predicate bands, for every scheme's labels ----------------------------
+# (label, lower-cased) -> (strong colour for charts, light fill for Excel cells); best first
+PREDICATE_STYLES = {
+    "sangat baik": ("#2e7d32", "#63BE7B"),
+    "baik": ("#1e88e5", "#C6EFCE"),
+    "cukup": ("#f9a825", "#FFEB9C"),
+    "butuh perbaikan": ("#f9a825", "#FFD966"),
+    "kurang": ("#ef6c00", "#F4B183"),
+    "kurang (misconduct)": ("#ef6c00", "#F4B183"),
+    "sangat kurang": ("#c62828", "#FF7C80"),
+    "buruk": ("#c62828", "#FF7C80"),
+}
+PREDICATE_ORDER = list(PREDICATE_STYLES)
+NEUTRAL_COLOUR = "#607d8b"
+
+
+def predicate_colour(label) -> str:
+    """Chart colour of a predicate label (neutral for labels of no known band)."""
+    style = PREDICATE_STYLES.get(str(label or "").strip().lower())
+    return style[0] if style else NEUTRAL_COLOUR
+
+
+def predicate_fill(label) -> Optional[str]:
+    """Light cell fill of a predicate label in workbooks (None: no fill)."""
+    style = PREDICATE_STYLES.get(str(label or "").strip().lower())
+    return style[1] if style else None
+
 
 @dataclass
 class PBand:
