@@ -273,8 +273,23 @@ def _stream(session, stmt):
     return session.execute(stmt.execution_options(yield_per=BATCH, stream_results=True))
 
 
+class Sheet(xlsxwriter.worksheet.Worksheet):
+    """A worksheet whose formulas are written as given. xlsxwriter rewrites every formula through ~30
+    regular expressions to prefix Excel 365's dynamic-array functions with _xlfn.; this workbook uses none
+    of them (only functions of Excel 2007: IF, AND, OR, ROUND, INDEX, MATCH, SUMPRODUCT, ...), and those
+    substitutions were half the time of writing it."""
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        return formula[1:] if formula.startswith("=") else formula
+
+
 def _direct(sheet: str, rows, write) -> None:
     write(rows)
+
+
+def _lazy(make: Callable[[], Iterable]) -> Iterator:
+    """The items of make(), computed when first asked for (inside the hook)."""
+    yield from make()
 
 
 class _Columns:
@@ -395,14 +410,14 @@ class _Export:
             self.fm = _Formats(wb, self.labels)
             self.title = f"Hasil Penilaian Kinerja ASN - Periode {period.code}"
             self._properties(wb, n_results)
-            ws_sum = wb.add_worksheet("Ringkasan")
-            ws_emp = wb.add_worksheet("Nilai Pegawai")
-            ws_tgt = wb.add_worksheet("Rincian Sasaran")
-            ws_beh = wb.add_worksheet("Penilaian Perilaku")
-            ws_chk = wb.add_worksheet("Periksa") if self.check else None
-            ws_rules = wb.add_worksheet("Aturan")
-            ws_audit = wb.add_worksheet("Jejak Audit")
-            self.hook("Aturan", iter(self._rules_cells()), lambda cells: write_cells(ws_rules, cells, self.fm))
+            ws_sum = wb.add_worksheet("Ringkasan", Sheet)
+            ws_emp = wb.add_worksheet("Nilai Pegawai", Sheet)
+            ws_tgt = wb.add_worksheet("Rincian Sasaran", Sheet)
+            ws_beh = wb.add_worksheet("Penilaian Perilaku", Sheet)
+            ws_chk = wb.add_worksheet("Periksa", Sheet) if self.check else None
+            ws_rules = wb.add_worksheet("Aturan", Sheet)
+            ws_audit = wb.add_worksheet("Jejak Audit", Sheet)
+            self.hook("Aturan", _lazy(self._rules_cells), lambda cells: write_cells(ws_rules, cells, self.fm))
             self._rules_layout(ws_rules)
             self.progress(5)
             self.stats["employees"] = self._employee_sheet(ws_emp)
@@ -414,7 +429,7 @@ class _Export:
             if ws_chk is not None:
                 self.stats["check_rows"] = self._check_sheet(ws_chk)
             self.progress(90)
-            self.hook("Ringkasan", iter(self._summary_cells()), lambda cells: write_cells(ws_sum, cells, self.fm))
+            self.hook("Ringkasan", _lazy(self._summary_cells), lambda cells: write_cells(ws_sum, cells, self.fm))
             self._summary_layout(ws_sum)
             self.stats["audit_rows"] = self._audit_sheet(ws_audit)
             ws_sum.activate()
@@ -972,25 +987,32 @@ class _Export:
         self.check_results = [self._recompute(k) for k in range(len(self.predicates))]
         self.mismatches = sum(x["bad"] for x in self.check_results)
 
+    def _check_title_cells(self) -> list[tuple]:
+        """A1 the label, B1 the number of mismatches (a formula over the 'Tidak Sesuai' column, cached with
+        the count recomputed here), a line of explanation, and the role weights (from Aturan)."""
+        self._prepare_check()
+        keys = [k for k, _, _, _ in self._check_spec()]
+        col = xl_col_to_name(keys.index("bad"))
+        first = CHECK_TITLE_ROWS + 2
+        last = max(first, CHECK_TITLE_ROWS + 1 + len(self.predicates))
+        cells = [(0, 0, "s", "Jumlah ketidaksesuaian", "bold"),
+                 (0, 1, "formula", (f"SUM({col}{first}:{col}{last})", self.mismatches), "big"),
+                 (0, 2, "s", "0 berarti setiap nilai tersimpan sama dengan hasil hitung ulang rumus Excel di lembar "
+                             "ini (dari lembar Rincian Sasaran, Penilaian Perilaku dan Aturan).", "wrap"),
+                 (1, 0, "s", "Bobot peran (dari Aturan):", "bold")]
+        for r in ROLES:
+            cells.append((1, keys.index(r), "formula", (f"Bobot_{r}", float(self.rules.rater_weights.get(r, 0))),
+                          "num"))
+        return cells
+
     def _check_sheet(self, ws) -> int:
-        """Periksa: A1 the label, B1 the number of mismatches (a formula over the last-but-one column)."""
+        """Periksa: the title cells, then one row per result in the order of Nilai Pegawai."""
         fm = self.fm
         spec = self._check_spec()
         keys = [k for k, _, _, _ in spec]
         col = {k: xl_col_to_name(i) for i, k in enumerate(keys)}
-        self._prepare_check()
-        n = len(self.predicates)
         header = CHECK_TITLE_ROWS
-        first, last = header + 2, header + 1 + n  # Excel rows of the data
-        bad_range = f"{col['bad']}{first}:{col['bad']}{max(last, first)}"
-        ws.write_string(0, 0, "Jumlah ketidaksesuaian", fm.bold)
-        ws.write_formula(0, 1, f"SUM({bad_range})", fm.big, self.mismatches)
-        ws.write_string(0, 2, "0 berarti setiap nilai tersimpan sama dengan hasil hitung ulang rumus Excel di lembar "
-                              "ini (dari lembar Rincian Sasaran, Penilaian Perilaku dan Aturan).", fm.wrap)
-        ws.write_string(1, 0, "Bobot peran (dari Aturan):", fm.bold)
-        for r in ROLES:
-            ws.write_formula(1, keys.index(r), f"Bobot_{r}", fm.num,
-                             float(self.rules.rater_weights.get(r, Decimal(0))))
+        self.hook("Periksa (kop)", _lazy(self._check_title_cells), lambda cells: write_cells(ws, cells, fm))
         _header(ws, spec, fm, header, fm.check_head, 3)
         ws.set_row(header, 45)
         builder = _CheckFormulas(self, col)

@@ -269,24 +269,6 @@ def _category_sql(rules: Rules, dimension: str, value_col):
     return case(*[(value_col >= num(lower), literal(cat, String)) for lower, cat in ts], else_=null())
 
 
-def _aspect_aggregate(rules: Rules, period_id: int, ratees=None):
-    """(ratee_id, role, aspect_id, average, raters, structural_only) before the structural filter.
-
-    Grouped first and joined to the scheme's aspects after: the aspect join then runs once per group
-    instead of once per rating (ratings of aspects outside the scheme are dropped by that join)."""
-    agg = (select(ra_t.c.ratee_id, ra_t.c.role, br_t.c.aspect_id,
-                  type_coerce(r4(func.avg(br_t.c.value)), sd_t.c.average.type).label("average"),
-                  func.count().label("raters"))
-           .select_from(br_t.join(ra_t, ra_t.c.id == br_t.c.assignment_id))
-           .where(ra_t.c.period_id == period_id, ra_t.c.status == "submitted",
-                  *([] if ratees is None else [ra_t.c.ratee_id.in_(ratees)]))
-           .group_by(ra_t.c.ratee_id, ra_t.c.role, br_t.c.aspect_id)
-           .subquery("agg0"))
-    return (select(agg, ba_t.c.structural_only)
-            .select_from(agg.join(ba_t, and_(ba_t.c.id == agg.c.aspect_id, ba_t.c.scheme_id == rules.scheme_id)))
-            .subquery("agg"))
-
-
 def _structural_plan(period_id: int, employee_id):
     """True when the employee's work plan of the period is on a structural position."""
     return exists(
@@ -297,45 +279,51 @@ def _structural_plan(period_id: int, employee_id):
         .where(wp_t.c.period_id == period_id, wp_t.c.employee_id == employee_id, pk_t.c.structural == true()))
 
 
-def aspect_averages(rules: Rules, period_id: int, ratees=None):
-    """(ratee_id, role, aspect_id, average, raters): per ratee, rater role and aspect of the
-    scheme the mean of the submitted ratings (ROUND 4) and the number of ratings. Aspects for
-    structural positions only count for ratees whose work plan of the period is on a structural position.
+def detail_select(rules: Rules, period_id: int, *result_conditions, ratees=None):
+    """(result_id, role, aspect_id, average, raters) of the period's results matching
+    `result_conditions`, computed from the submitted ratings: per result, rater role and aspect of the
+    scheme the mean of the ratings (ROUND 4) and their number. Aspects for structural positions only
+    count for employees whose work plan of the period is on a structural position.
 
     The behaviour details behind a result (explanation, export, what approval stores); the engine
-    computes the same role averages without materialising them (:func:`role_sums`). `ratees` (ids or a
-    SELECT of employee ids) limits the work to those employees."""
-    agg = _aspect_aggregate(rules, period_id, ratees)
-    cols = [agg.c.ratee_id, agg.c.role, agg.c.aspect_id, agg.c.average, agg.c.raters]
-    if not rules.has_structural_only:
-        return select(*cols).subquery("aa")
-    return (select(*cols).where(or_(agg.c.structural_only == false(), _structural_plan(period_id, agg.c.ratee_id)))
-            .subquery("aa"))
-
-
-def detail_select(rules: Rules, period_id: int, *result_conditions, ratees=None):
-    """(result_id, role, aspect_id, average, raters) of the period's results, computed from the ratings."""
-    aa = aspect_averages(rules, period_id, ratees)
-    return (select(sr_t.c.id.label("result_id"), aa.c.role, aa.c.aspect_id, aa.c.average, aa.c.raters)
-            .select_from(aa.join(sr_t, and_(sr_t.c.period_id == period_id, sr_t.c.employee_id == aa.c.ratee_id)))
-            .where(*result_conditions))
+    computes the same role averages without materialising them (:func:`role_sums`). The ratings are
+    reached from the results (so a few results read only their own ratings), grouped with the result's
+    id, and joined to the scheme's aspects per group. `ratees` (ids) further limits the ratings read."""
+    agg = (select(sr_t.c.id.label("result_id"), sr_t.c.employee_id.label("ratee_id"), ra_t.c.role,
+                  br_t.c.aspect_id, type_coerce(r4(func.avg(br_t.c.value)), sd_t.c.average.type).label("average"),
+                  func.count().label("raters"))
+           .select_from(sr_t.join(ra_t, and_(ra_t.c.period_id == sr_t.c.period_id,
+                                             ra_t.c.ratee_id == sr_t.c.employee_id))
+                        .join(br_t, br_t.c.assignment_id == ra_t.c.id))
+           .where(sr_t.c.period_id == period_id, ra_t.c.status == "submitted", *result_conditions,
+                  *([] if ratees is None else [ra_t.c.ratee_id.in_(ratees)]))
+           .group_by(sr_t.c.id, sr_t.c.employee_id, ra_t.c.role, br_t.c.aspect_id)
+           .subquery("agg"))
+    sel = (select(agg.c.result_id, agg.c.role, agg.c.aspect_id, agg.c.average, agg.c.raters)
+           .select_from(agg.join(ba_t, and_(ba_t.c.id == agg.c.aspect_id, ba_t.c.scheme_id == rules.scheme_id))))
+    if rules.has_structural_only:
+        sel = sel.where(or_(ba_t.c.structural_only == false(), _structural_plan(period_id, agg.c.ratee_id)))
+    return sel
 
 
 def freeze_details(session, result_ids) -> None:
     """Store the behaviour details of these results where they are approved/published and have none
     yet (called when results are approved), so later changes of ratings do not alter what was signed
-    off. Only the ratings of those results' employees are read."""
+    off. Only the ratings of those results' employees are read: the results are addressed by their
+    (period, employee), which is unique, so the ratings are reached through the rater assignments'
+    ratee index (an IN list on the result ids would be walked for every rating on SQLite)."""
     ids = sorted(set(result_ids))
     for i in range(0, len(ids), 2000):
         chunk = ids[i:i + 2000]
-        keys = session.execute(select(sr_t.c.period_id, sr_t.c.scheme_id).where(sr_t.c.id.in_(chunk))
-                               .distinct()).all()
-        for pid, scheme_id in keys:
+        groups: dict[tuple, list[int]] = {}
+        for pid, scheme_id, employee_id in session.execute(
+                select(sr_t.c.period_id, sr_t.c.scheme_id, sr_t.c.employee_id).where(sr_t.c.id.in_(chunk))):
+            groups.setdefault((pid, scheme_id), []).append(employee_id)
+        for (pid, scheme_id), employees in groups.items():
             rules = load_rules(session.get(ScoringScheme, scheme_id))
-            mine = and_(sr_t.c.id.in_(chunk), sr_t.c.period_id == pid, sr_t.c.scheme_id == scheme_id)
             stored = exists(select(literal(1)).where(sd_t.c.result_id == sr_t.c.id))
-            sel = detail_select(rules, pid, mine, sr_t.c.status.in_(KEPT_STATUSES), ~stored,
-                                ratees=select(sr_t.c.employee_id).where(mine))
+            sel = detail_select(rules, pid, sr_t.c.scheme_id == scheme_id, sr_t.c.status.in_(KEPT_STATUSES),
+                                ~stored, ratees=employees)
             session.execute(insert(sd_t).from_select(["result_id", "role", "aspect_id", "average", "raters"], sel))
 
 
