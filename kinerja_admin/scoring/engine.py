@@ -5,18 +5,28 @@ Statements (all in the caller's transaction; the caller commits):
   1. delete the period's results still in status 'computed' (and any details stored for them);
   2. one INSERT score_result ... SELECT over the scorable work plans without an approved/published
      result, in layers:
-       l1  SKP value (latest realisation per indicator -> formula -> mean per target -> mean over
-           targets) and per rater role the aspect-weighted mean of the per-aspect means of the
-           submitted ratings (structural-only aspects only for structural positions; the public's
-           ratings for 'masyarakat' unless raters of that role were assigned);
-       l2  behaviour value (rater-role weights renormalised over the roles that rated);
+       l1  SKP value (:func:`indicator_rows`: latest realisation per indicator -> formula -> mean per
+           target -> mean over targets, with the scheme's missing-data policy) and per rater role the
+           aspect-weighted mean of the per-aspect means of the submitted ratings (structural-only
+           aspects only for structural positions; the public's ratings for 'masyarakat' unless raters
+           of that role were assigned);
+       l2  behaviour value (rater-role weights renormalised over the roles that rated; none without the
+           superior's rating when the scheme says so); values a score column cannot hold become NULL;
        l3  final value (component weights or the scheme's final-score expression);
-       l4  matrix categories (set by the rater on the work plan, else suggested from thresholds);
-       and the predicate (bands with the innovation condition, or the matrix cell).
-Every stored number is ROUND(x, 4) in SQL and each layer reads the rounded values of the layer below,
-so SQLite (floats), PostgreSQL and MariaDB (decimals) store the same values and an inspector can
-recompute every figure from what is shown. Layers are fenced (see :func:`fenced`) so that a layer's
+       l4  matrix categories (set by the rater on the work plan, else suggested from thresholds), or the
+           final value as compared with the bands (rounded by the scheme's rule, in integer units);
+       and the predicate (bands with the innovation condition, the lowest band below every band, or the
+       matrix cell), the inputs used (innovation, structural position, category sources, the public's
+       responses) and a note per employee saying why a value is missing or how it was decided.
+Every stored number is ROUND(x, 4) in SQL and each layer reads the rounded values of the layer below.
+Every branch decision is exact on all three databases (:class:`.formulas.Exact`: decimals rearranged
+without division on PostgreSQL/MariaDB, integer units on SQLite), so a value exactly on a regulation's
+edge lands on the regulation's side everywhere. Layers are fenced (see :func:`fenced`) so that a layer's
 columns are computed once per row, not again for every reference in the layers above.
+
+Nothing fails the whole period for one employee: missing data follows the scheme's policy with a
+reason, a value beyond NUMERIC(7,4) is left out with a reason, and should the database still refuse a
+value, the error names the employees (:func:`_overflow_message`) instead of a traceback.
 
 The per-aspect means behind the role averages are not written while results are 'computed' (that
 would be one row per employee, role and aspect); :func:`details_source` computes them from the
