@@ -360,7 +360,8 @@ class _Export:
         self.index: dict[int, int] = {}  # result id -> position k in the common order
         self.predicates: list[Optional[str]] = []
         self.text_inputs: list[tuple] = []  # (innovation, hasil label, hasil source, perilaku label, source)
-        self.names: list[tuple] = []  # (nip, name, opd)
+        self.names: list[tuple] = []  # (nip, name, OPD index in self.opd_names)
+        self.opd_names: list[Optional[str]] = []
         self.versions = array("i")
         self.vals = _Columns(["skp", "behaviour", "final", "pub_n", "pub_sum", "py_skp", "t_first", "t_last",
                               *[f"py_{r}" for r in ROLES], *[f"{r}_a" for r in ROLES], *[f"{r}_b" for r in ROLES]])
@@ -700,6 +701,7 @@ class _Export:
         cats, statuses, sources = CATEGORIES, SCORE_STATUSES, CATEGORY_SOURCES
         vals, index, predicates = self.vals, self.index, self.predicates
         opd_cache: dict = {}
+        opd_index: dict = {}
         for part in _stream(self.session, self.employee_rows_query()).partitions(BATCH):
             for (rid, nip, name, etype, rcode, rname, pos, unit_id, unit, rater, rater_nip, skp, beh, at, rk, bw, di,
                  ms, fin, hasil, hsrc, perilaku, psrc, pred, innov, struct, pub_n, pub_sum, note, status, appr,
@@ -708,9 +710,12 @@ class _Export:
                     opd = self.opd_of(unit_id)
                     opd_cache[unit_id] = opd.name if opd else None
                 opd = opd_cache[unit_id]
+                if opd not in opd_index:
+                    opd_index[opd] = len(self.opd_names)
+                    self.opd_names.append(opd)
                 index[rid] = len(predicates)
                 predicates.append(pred)
-                self.names.append((nip, name, opd))
+                self.names.append((nip, name, opd_index[opd]))
                 self.versions.append(version or 0)
                 hasil_label, perilaku_label = cats.get(hasil, hasil), cats.get(perilaku, perilaku)
                 self.text_inputs.append((bool(innov), hasil_label, sources.get(hsrc), perilaku_label,
@@ -984,8 +989,9 @@ class _Export:
         from kinerja_admin.settings import get_setting
 
         self.min_responses = max(1, int(get_setting("public.min_responses", self.session)))
-        self.check_results = [self._recompute(k) for k in range(len(self.predicates))]
-        self.mismatches = sum(x["bad"] for x in self.check_results)
+        # counted here, recomputed again row by row when written (keeping every row's figures would cost
+        # memory in proportion to the period)
+        self.mismatches = sum(self._recompute(k)["bad"] for k in range(len(self.predicates)))
 
     def _check_title_cells(self) -> list[tuple]:
         """A1 the label, B1 the number of mismatches (a formula over the 'Tidak Sesuai' column, cached with
@@ -1451,10 +1457,12 @@ class _CheckFormulas:
         numeric = rules.kind != "matrix"
         current = rules.version
         header = CHECK_TITLE_ROWS
-        for k, res in enumerate(x.check_results):
+        for k in range(len(x.predicates)):
+            res = x._recompute(k)
             r = header + 2 + k  # Excel row of this result in Periksa
             e = k + 2  # Excel row of this result in Nilai Pegawai
             nip, name, opd = x.names[k]
+            opd = x.opd_names[opd]
             a, b = vals.get("t_first", k), vals.get("t_last", k)
             skp = (self.t_skp % {"a": a, "b": b}, _cached(res["skp"])) if a is not None else ('""', "")
             row = [nip, name, opd, skp, _num(vals.get("skp", k))]
