@@ -42,6 +42,7 @@ from typing import Optional
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Integer,
     Numeric,
@@ -388,12 +389,12 @@ def _text(value: str):
 
 
 def _note_piece(cond, *parts):
-    """A sentence of the result's note when `cond` holds (parts: text literals and SQL integers)."""
+    """(cond, a sentence of the result's note when `cond` holds); parts: text literals and SQL integers."""
     text = None
     for part in parts:
         piece = _text(part) if isinstance(part, str) else cast(part, String)
         text = piece if text is None else text + piece
-    return case((cond, text + _text(" ")), else_=_text(""))
+    return cond, case((cond, text + _text(" ")), else_=_text(""))
 
 
 def _policy_sentences(rules: Rules) -> list[str]:
@@ -471,6 +472,7 @@ def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
     plan_pos = pos_t.alias("plan_pos")
     plan_kind = pk_t.alias("plan_kind")
     plan_emp = emp_t.alias("plan_emp")
+    # the structural flag decides (and is recorded) only where the scheme has structural-only aspects
     structural = func.coalesce(plan_kind.c.structural, false()) == true()
     kept = sr_t.alias("kept")
     role_cols = {}
@@ -490,10 +492,11 @@ def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
                 num(lo) + (public.c.score_sum * num(1) / public.c.responses - num(1)) * num(hi - lo) / num(3)))
     frm = (wp_t.outerjoin(skp, skp.c.wp_id == wp_t.c.id)
            .outerjoin(roles, roles.c.ratee_id == wp_t.c.employee_id)
-           .outerjoin(kept, and_(kept.c.period_id == pid, kept.c.employee_id == wp_t.c.employee_id))
-           .outerjoin(plan_emp, plan_emp.c.id == wp_t.c.employee_id)
-           .outerjoin(plan_pos, plan_pos.c.id == func.coalesce(wp_t.c.position_id, plan_emp.c.position_id))
-           .outerjoin(plan_kind, plan_kind.c.id == plan_pos.c.kind_id))
+           .outerjoin(kept, and_(kept.c.period_id == pid, kept.c.employee_id == wp_t.c.employee_id)))
+    if rules.has_structural_only:
+        frm = (frm.outerjoin(plan_emp, plan_emp.c.id == wp_t.c.employee_id)
+               .outerjoin(plan_pos, plan_pos.c.id == func.coalesce(wp_t.c.position_id, plan_emp.c.position_id))
+               .outerjoin(plan_kind, plan_kind.c.id == plan_pos.c.kind_id))
     public_cols = [cast(null(), Integer).label("public_responses"), cast(null(), Integer).label("public_score_sum")]
     if public is not None:
         frm = frm.outerjoin(public, public.c.employee_id == wp_t.c.employee_id)
@@ -504,7 +507,8 @@ def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
     if rules.missing_realisation == "block":
         blocked = or_(blocked, func.coalesce(skp.c.n_unrealised, 0) > 0)
     l1 = (select(wp_t.c.id.label("work_plan_id"), wp_t.c.employee_id, wp_t.c.unit_id, wp_t.c.innovation,
-                 wp_t.c.hasil_rating, wp_t.c.perilaku_rating, structural.label("structural"),
+                 wp_t.c.hasil_rating, wp_t.c.perilaku_rating,
+                 (structural if rules.has_structural_only else cast(null(), Boolean)).label("structural"),
                  (skp.c.wp_id.is_not(None)).label("has_targets"),
                  func.coalesce(skp.c.n_unrealised, 0).label("n_unrealised"),
                  func.coalesce(skp.c.n_zero_target, 0).label("n_zero_target"),
@@ -601,9 +605,10 @@ def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
                                      f"Nilai akhir di bawah rentang predikat terendah ({_fmt(low.lower)}); "
                                      f"diberi predikat terendah {low.label}."))
     note = None
-    for piece in notes:
+    for _, piece in notes:
         note = piece if note is None else note + piece
-    note = func.nullif(func.trim(note), _text(""))
+    # most results have nothing to say: one test instead of concatenating empty sentences
+    note = case((or_(*[cond for cond, _ in notes]), func.nullif(func.trim(note), _text(""))), else_=null())
     fields = {"period_id": literal(pid, Integer), "employee_id": top.c.employee_id,
               "work_plan_id": top.c.work_plan_id, "unit_id": top.c.unit_id,
               "scheme_id": literal(rules.scheme_id, Integer), "scheme_version": literal(rules.version, Integer),
