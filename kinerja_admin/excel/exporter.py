@@ -33,7 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Optional
 
 import xlsxwriter
-from sqlalchemy import String, case, func, literal, select
+from sqlalchemy import Float, Numeric, String, case, func, literal, select, type_coerce
 from sqlalchemy.orm import aliased
 from xlsxwriter.utility import xl_col_to_name
 
@@ -148,13 +148,19 @@ def _col(spec, key) -> str:
 
 
 def _num(v) -> Optional[float]:
-    return None if v is None else float(v)
+    """A number for a cell; None for none and for a non-finite value (legacy data: xlsxwriter refuses
+    NaN/Infinity, and one such value must not fail the whole workbook)."""
+    if v is None:
+        return None
+    f = float(v)
+    return f if f - f == 0 else None
 
 
 def _dec(v) -> Optional[Decimal]:
     if v is None:
         return None
-    return v if isinstance(v, Decimal) else Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+    d = v if isinstance(v, Decimal) else Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+    return d if d.is_finite() else None
 
 
 def _q4(v: Optional[Decimal]) -> Optional[Decimal]:
@@ -745,11 +751,14 @@ class _Export:
             ind.c.description.label("indicator"), ind.c.unit_label.label("unit_label"),
             ind.c.formula_code.label("stored_formula"), real.c.evidence_url.label("url"),
             real.c.evidence_note.label("evidence_note"), real.c.feedback.label("feedback")])
-        cap = iv.c.c if "c" in iv.c else literal(None)
+        # the engine's values as computed: SQLite's doubles whole (a Numeric(18,6) result type would cut
+        # them to 6 decimals on the way to Python), the exact decimals of PostgreSQL and MariaDB
+        exact = Float() if ex.sqlite else Numeric()
+        cap = type_coerce(iv.c.c, exact) if "c" in iv.c else literal(None)
         return (select(ScoreResult.id, Employee.nip, Employee.name, iv.c.seq, iv.c.target_id, iv.c.rhk, iv.c.aspect,
                        iv.c.indicator, iv.c.t, iv.c.unit_label, iv.c.lib, iv.c.stored_formula, iv.c.formula, iv.c.r,
-                       cap, iv.c.v, iv.c.unrealised, iv.c.zero_target, iv.c.no_formula, iv.c.no_indicator, iv.c.url,
-                       iv.c.evidence_note, iv.c.feedback)
+                       cap, type_coerce(iv.c.v, exact), iv.c.unrealised, iv.c.zero_target, iv.c.no_formula,
+                       iv.c.no_indicator, iv.c.url, iv.c.evidence_note, iv.c.feedback)
                 .select_from(ScoreResult)
                 .join(iv, iv.c.wp_id == ScoreResult.work_plan_id)
                 .join(Employee, Employee.id == ScoreResult.employee_id)
