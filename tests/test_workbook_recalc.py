@@ -1,6 +1,8 @@
-"""The inspector workbook recomputes itself: the demo scored under each preset (PermenPANRB 6/2022 with the
-public's ratings, PP 46/2011, a PP 46/2011 clone rounding to 0 decimals half to even, PP 30/2019 with
-innovation, PP 30/2019 360 with a final-score expression), exported, recalculated by LibreOffice headless
+"""The inspector workbook recomputes itself: the demo (with edge cases added: an unrealised indicator, a
+target of 0, the PP 46/2011 24% edge with decimals, a value beyond any score column, a negative PP 46/2011
+value) scored under each preset (PermenPANRB 6/2022 with the public's ratings, PP 46/2011, a PP 46/2011
+clone rounding to 0 decimals half to even, PP 30/2019 with innovation, a PP 30/2019 360 clone with a
+final-score expression and the public's ratings), exported, recalculated by LibreOffice headless
 with a throw-away profile that forces recalculation of xlsx formulas on load, and read back: "Periksa"
 shows 0 mismatches and no formula error anywhere.
 
@@ -17,12 +19,21 @@ from decimal import Decimal as D
 import openpyxl
 import pytest
 import xlsxwriter
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from kinerja_admin.excel.exporter import export_period
 from kinerja_admin.scoring.engine import score_period
 from kinerja_admin.scoring.validation import clone_scheme
-from models import BehaviourRating, RaterAssignment, ScoringScheme, db
+from models import (
+    BehaviourRating,
+    Indicator,
+    RaterAssignment,
+    Realisation,
+    ScoringScheme,
+    Target,
+    WorkPlan,
+    db,
+)
 
 from .scoring_helpers import scheme
 
@@ -71,6 +82,26 @@ def rerate_for(period, target_scheme):
     db.session.flush()
 
 
+def add_edge_cases(period):
+    """Edge cases among the demo's plans (the latest realisation counts): an unrealised indicator, a target
+    of 0, RW = 0.76 TW with decimals (the PP 46/2011 24% edge), a realisation far beyond any score column,
+    and RW 5 of TW 1 (a negative PP 46/2011 value)."""
+    indicators = db.session.scalars(
+        select(Indicator).join(Target).join(WorkPlan)
+        .where(WorkPlan.period_id == period.id, WorkPlan.status.in_(("approved", "realised", "assessed", "final")))
+        .order_by(Indicator.id)).all()
+    picks = indicators[3:40:7][:5]
+    unrealised, zero, edge, huge, negative = picks
+    db.session.execute(delete(Realisation).where(Realisation.indicator_id == unrealised.id))
+    zero.target_value = D(0)
+    edge.aspect, edge.target_value, edge.lower_is_better = "waktu", D(12), True
+    huge.aspect, huge.target_value, huge.lower_is_better = "kuantitas", D(30), False
+    negative.aspect, negative.target_value, negative.lower_is_better = "waktu", D(1), True
+    for ind, value in ((edge, "9.12"), (huge, "100000"), (negative, "5")):
+        db.session.add(Realisation(indicator_id=ind.id, value=D(value)))
+    db.session.flush()
+
+
 def _scheme_cases():
     pp46_round = clone_scheme(db.session, scheme("PP46-2011"), "PP46-BULAT-0")
     pp46_round.round_decimals, pp46_round.rounding_mode = 0, "half_even"
@@ -84,6 +115,7 @@ def _scheme_cases():
 
 def test_periksa_shows_zero_mismatches_after_libreoffice_recalculates(demo, tmp_path):
     period = demo["periods"]["2025"]
+    add_edge_cases(period)
     codes = _scheme_cases()
     files = []
     for code in codes:
@@ -93,7 +125,7 @@ def test_periksa_shows_zero_mismatches_after_libreoffice_recalculates(demo, tmp_
             db.session.flush()
             rerate_for(period, s)
         summary = score_period(db.session, period)
-        assert summary["computed"] > 50, code
+        assert summary["computed"] > 50 and summary["with_note"] >= 3, code
         path = tmp_path / f"periksa-{code}.xlsx"
         stats = export_period(period, str(path), session=db.session, generated_by="uji")
         assert stats["mismatches"] == 0, code  # the Python recomputation of the cached values agrees
