@@ -1417,11 +1417,11 @@ class _CheckFormulas:
             if d is None:
                 self.t_band = f'IF({fin}="","",{fin})'
             elif rules.rounding_mode == "half_even":
-                y = f"ROUND(ABS({fin})*10^{d},6)"
+                y = f"ROUND(ABS({fin})*10^Pembulatan_Desimal,6)"
                 self.t_band = (f'IF({fin}="","",SIGN({fin})*IF(ABS({y}-TRUNC({y})-0.5)<0.0000001,'
-                               f"TRUNC({y})+IF(ISODD(TRUNC({y})),1,0),ROUND({y},0))/10^{d})")
+                               f"TRUNC({y})+IF(ISODD(TRUNC({y})),1,0),ROUND({y},0))/10^Pembulatan_Desimal)")
             else:
-                self.t_band = f'IF({fin}="","",ROUND({fin},{d}))'
+                self.t_band = f'IF({fin}="","",ROUND({fin},Pembulatan_Desimal))'
             v = f"{col['band']}%(r)d"
             innov = f"'Nilai Pegawai'!{np_['innovation']}%(e)d=\"{YES}\""
             expr = '""'
