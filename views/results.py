@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_admin import expose
 
-from models.base import CATEGORIES, OBJECTION_STATUSES, SCORE_STATUSES
+from models.base import CATEGORIES, CATEGORY_SOURCES, OBJECTION_STATUSES, SCORE_STATUSES
 
 from .base import ReadOnlyModelView, SecuredModelView
 from .excel import ScoreResultExportMixin
@@ -32,10 +32,15 @@ class ScoreResultView(ScoreActionsMixin, OptimisticLockMixin, ScoreResultExportM
                      "predicate": "Predikat", "status": "Status", "computed_at": "Dihitung",
                      "approved_at": "Disetujui", "approved_by": "Disetujui oleh",
                      "published_at": "Diumumkan", "version": "Versi", "details": "Rincian",
-                     "created_at": "Dibuat", "updated_at": "Diubah"}
+                     "created_at": "Dibuat", "updated_at": "Diubah", "note": "Catatan perhitungan",
+                     "innovation": "Inovasi", "structural": "Jabatan struktural",
+                     "hasil_source": "Sumber rating hasil kerja", "perilaku_source": "Sumber rating perilaku",
+                     "public_responses": "Responden masyarakat", "public_score_sum": "Jumlah jawaban masyarakat"}
     column_formatters = {"status": _label(SCORE_STATUSES, "status"),
                          "hasil_category": _label(CATEGORIES, "hasil_category"),
-                         "perilaku_category": _label(CATEGORIES, "perilaku_category")}
+                         "perilaku_category": _label(CATEGORIES, "perilaku_category"),
+                         "hasil_source": _label(CATEGORY_SOURCES, "hasil_source"),
+                         "perilaku_source": _label(CATEGORY_SOURCES, "perilaku_source")}
     column_details_exclude_list = ["details"]
     form_columns = ["predicate"]
 
