@@ -508,7 +508,7 @@ def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
         blocked = or_(blocked, func.coalesce(skp.c.n_unrealised, 0) > 0)
     l1 = (select(wp_t.c.id.label("work_plan_id"), wp_t.c.employee_id, wp_t.c.unit_id, wp_t.c.innovation,
                  wp_t.c.hasil_rating, wp_t.c.perilaku_rating,
-                 (structural if rules.has_structural_only else cast(null(), Boolean)).label("structural"),
+                 (structural if rules.has_structural_only else type_coerce(null(), Boolean)).label("structural"),
                  (skp.c.wp_id.is_not(None)).label("has_targets"),
                  func.coalesce(skp.c.n_unrealised, 0).label("n_unrealised"),
                  func.coalesce(skp.c.n_zero_target, 0).label("n_zero_target"),
