@@ -42,7 +42,6 @@ from typing import Optional
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     DateTime,
     Integer,
     Numeric,
@@ -161,9 +160,15 @@ def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=()):
         cols.append(case((ind_t.c.id.is_not(None), literal(allowed[0], String)), else_=null()).label("formula"))
     else:
         cols.append(_effective_formula(rules, ind_t.c.formula_code, ind_t.c.aspect).label("formula"))
-    if ex.sqlite:
-        cols += [Exact.units(r).label("ru"), Exact.units(t).label("tu")]
-    if any(FORMULAS[code].uses_capaian for code in allowed):
+    capaian = any(FORMULAS[code].uses_capaian for code in allowed)
+    ratio_edge = any(FORMULAS[code].uses_ratio_edge for code in allowed)
+    if capaian or ratio_edge:  # the exact forms once per row (integer units on SQLite)
+        cols.append(ex.exact(t).label("te"))
+        if capaian:
+            cols.append(ex.exact(Exact.numerator(r, t, lib)).label("xe"))
+        if ratio_edge:
+            cols.append(ex.exact(r).label("re"))
+    if capaian:
         cols.append(sql_capaian(r, t, lib, ex).label("c"))
     inner = fenced(select(*cols)
                    .select_from(tg_t.join(wp_t, wp_t.c.id == tg_t.c.work_plan_id)
@@ -172,8 +177,8 @@ def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=()):
                                 .outerjoin(real_t, real_t.c.id == latest.c.rid))
                    .where(wp_t.c.period_id == period_id, wp_t.c.status.in_(SCORABLE_PLAN_STATUSES))
                    ).subquery("iv1")
-    row = Row(inner.c.r, inner.c.t, inner.c.lib, (inner.c.ru, inner.c.tu) if ex.sqlite else None,
-              inner.c.c if "c" in inner.c else None)
+    row = Row(inner.c.r, inner.c.t, inner.c.lib, inner.c.get("xe"), inner.c.get("re"), inner.c.get("te"),
+              inner.c.get("c"))
     # stage 2: the formula's value; a missing realisation by the policy; a target of 0 has none
     values = {code: FORMULAS[code].sql(row, rules.bands, ex) for code in allowed}
     if single:
@@ -508,7 +513,9 @@ def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
         blocked = or_(blocked, func.coalesce(skp.c.n_unrealised, 0) > 0)
     l1 = (select(wp_t.c.id.label("work_plan_id"), wp_t.c.employee_id, wp_t.c.unit_id, wp_t.c.innovation,
                  wp_t.c.hasil_rating, wp_t.c.perilaku_rating,
-                 (structural if rules.has_structural_only else type_coerce(null(), Boolean)).label("structural"),
+                 # a NULL the databases type as boolean (PostgreSQL types a bare NULL column as text)
+                 (structural if rules.has_structural_only else case((false(), false()), else_=null()))
+                 .label("structural"),
                  (skp.c.wp_id.is_not(None)).label("has_targets"),
                  func.coalesce(skp.c.n_unrealised, 0).label("n_unrealised"),
                  func.coalesce(skp.c.n_zero_target, 0).label("n_zero_target"),

@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Optional
 
-from sqlalchemy import BigInteger, Numeric, case, cast, func, literal_column, null, true
+from sqlalchemy import BigInteger, Numeric, case, cast, func, literal_column, null
 
 D = Decimal
 HUNDRED = D(100)
@@ -117,10 +117,12 @@ class Exact:
     """Branch decisions (the PP 46/2011 24% edge, capaian bands, the floor at 0) decided exactly on
     every database.
 
-    PostgreSQL and MariaDB compare decimals, rearranged without division (c >= L  <=>  100 r >= L t).
-    SQLite keeps NUMERIC values as binary doubles (9.12 * 100 < 912 there), so it compares integers:
-    each stored value has at most 4 decimals, so ROUND(x * 10000) is its exact count of 1/10000 units,
-    and the edge L/100 is written as a reduced fraction a/b (80% -> 4/5): c >= L  <=>  b R >= a T.
+    Capaian is c = 100 x / t with the numerator x = r (higher is better) or 2t - r (lower is better),
+    so ``c >= L``  <=>  ``100 x >= L t`` (t > 0): no division. PostgreSQL and MariaDB compare these
+    decimals as they are. SQLite keeps NUMERIC values as binary doubles (9.12 * 100 < 912 there), so it
+    compares integers: every stored value has at most 4 decimals, so ROUND(v * 10000) is its exact
+    count of 1/10000 units (X, T), and the edge L/100 is a reduced fraction a/b (80% -> 4/5):
+    ``c >= L``  <=>  ``b X >= a T``. The engine computes X and T once per indicator row.
     """
 
     sqlite: bool = False
@@ -130,27 +132,32 @@ class Exact:
         return cls(session.get_bind().dialect.name == "sqlite")
 
     @staticmethod
-    def units(x):
+    def units(v):
         """The exact number of 1/10000 units of a value with at most 4 decimals (an integer)."""
-        return cast(func.round(x * literal_column("10000")), BigInteger)
+        return cast(func.round(v * literal_column("10000")), BigInteger)
 
-    def ratio_ge(self, r, t, edge, lower_is_better=None, units=None):
-        """Exactly ``c >= edge`` for c = r/t x 100, or (2 - r/t) x 100 where `lower_is_better`
-        (a SQL boolean, or None for 'higher is better'); t > 0 is the caller's condition.
-        `units` = (R, T): precomputed :meth:`units` of r and t (SQLite)."""
+    @staticmethod
+    def numerator(r, t, lower_is_better=None):
+        """x of c = 100 x / t: the realisation, or 2t - r where lower is better (a SQL boolean)."""
+        if lower_is_better is None:
+            return r
+        return case((lower_is_better, num(2) * t - r), else_=r)
+
+    def exact(self, v):
+        """The form :meth:`ge` compares: units on SQLite, the value elsewhere."""
+        return self.units(v) if self.sqlite else v
+
+    def ge(self, x, t, edge):
+        """Exactly ``100 x / t >= edge`` for x, t in :meth:`exact` form (t > 0 is the caller's)."""
         edge = Fraction(str(edge))
         if self.sqlite:
-            big_r, big_t = units if units is not None else (self.units(r), self.units(t))
             f = edge / 100
-            a, b = f.numerator, f.denominator
-            higher = _int(b) * big_r >= _int(a) * big_t
-            lower = _int(2 * b - a) * big_t >= _int(b) * big_r
-        else:
-            higher = r * num(100) >= num(Decimal(edge.numerator) / Decimal(edge.denominator)) * t
-            lower = num(200 - Decimal(edge.numerator) / Decimal(edge.denominator)) * t >= r * num(100)
-        if lower_is_better is None:
-            return higher
-        return case((lower_is_better, lower), else_=higher) == true()
+            return _int(f.denominator) * x >= _int(f.numerator) * t
+        return x * num(100) >= num(Decimal(edge.numerator) / Decimal(edge.denominator)) * t
+
+    def ratio_ge(self, r, t, edge, lower_is_better=None):
+        """Exactly ``c >= edge`` for c = r/t x 100, or (2 - r/t) x 100 where `lower_is_better`."""
+        return self.ge(self.exact(self.numerator(r, t, lower_is_better)), self.exact(t), edge)
 
 
 def _int(value: int):
@@ -161,20 +168,23 @@ def sql_ratio(r, t):
     return case((t == 0, null()), else_=r * num(100) / t)
 
 
-def sql_pp46_time(r, t, ex: Exact = Exact(), units=None):
-    """EW <= 24  <=>  RW/TW x 100 >= 76: decided by :class:`Exact`."""
+def sql_pp46_time(r, t, ex: Exact = Exact(), exact=None):
+    """EW <= 24  <=>  RW/TW x 100 >= 76: decided by :class:`Exact` (`exact`: precomputed (R, T))."""
     base = (num("1.76") * t - r) * num(100) / t
+    er, et = exact if exact is not None else (ex.exact(r), ex.exact(t))
     return case(
         (t == 0, null()),
-        (ex.ratio_ge(r, t, 76, units=units), base),
+        (ex.ge(er, et, 76), base),
         else_=num(76) - (base - num(100)),
     )
 
 
-def sql_capaian(r, t, lower_is_better, ex: Exact = Exact(), units=None):
-    """Capaian in percent, floored at 0 (the floor decided exactly)."""
-    raw = case((lower_is_better, (num(2) * t - r) * num(100) / t), else_=r * num(100) / t)
-    return case((t == 0, null()), (~ex.ratio_ge(r, t, 0, lower_is_better, units), num(0)), else_=raw)
+def sql_capaian(r, t, lower_is_better, ex: Exact = Exact(), exact=None):
+    """Capaian in percent, floored at 0. The floor is the sign of the numerator x (t > 0), which is exact
+    even in binary doubles: 2t - r of two 4-decimal values is 0 exactly when they are equal and otherwise
+    at least 0.0001 away from it, far beyond the rounding of doubles below 10^11."""
+    x = Exact.numerator(r, t, lower_is_better)
+    return case((t == 0, null()), (x < num(0), num(0)), else_=x * num(100) / t)
 
 
 def sql_map_bands(c, bands: Sequence[Band], ge=None):
@@ -204,20 +214,33 @@ def _band_value(c, b: Band):
 
 @dataclass(frozen=True)
 class Row:
-    """The columns one indicator row offers the formulas: realisation, target, lower-is-better, their
-    exact units (SQLite) and the floored capaian when computed once for the row."""
+    """The columns one indicator row offers the formulas: realisation, target, lower-is-better, and
+    (when the engine computed them once for the row) the exact forms of the capaian numerator, of the
+    realisation and of the target (:meth:`Exact.exact`) and the floored capaian."""
 
     r: object
     t: object
     lib: object
-    units: Optional[tuple] = None
+    x_exact: object = None
+    r_exact: object = None
+    t_exact: object = None
     c: object = None
+
+    def capaian_forms(self, ex: Exact):
+        if self.x_exact is not None:
+            return self.x_exact, self.t_exact
+        return ex.exact(Exact.numerator(self.r, self.t, self.lib)), ex.exact(self.t)
+
+    def ratio_forms(self, ex: Exact):
+        if self.r_exact is not None:
+            return self.r_exact, self.t_exact
+        return ex.exact(self.r), ex.exact(self.t)
 
 
 def _capaian_sql(row: Row, bands, ex: Exact):
-    c = row.c if row.c is not None else sql_capaian(row.r, row.t, row.lib, ex, row.units)
-    return case((row.t == 0, null()),
-                else_=sql_map_bands(c, bands, lambda edge: ex.ratio_ge(row.r, row.t, edge, row.lib, row.units)))
+    forms = row.capaian_forms(ex)
+    c = row.c if row.c is not None else sql_capaian(row.r, row.t, row.lib, ex, forms)
+    return case((row.t == 0, null()), else_=sql_map_bands(c, bands, lambda edge: ex.ge(*forms, edge)))
 
 
 @dataclass(frozen=True)
@@ -228,6 +251,7 @@ class Formula:
     ref: Callable  # (realised, target, lower_is_better, bands) -> Decimal | None
     sql: Callable  # (Row, bands, Exact) -> SQL expression
     uses_capaian: bool = False
+    uses_ratio_edge: bool = False  # decides on r/t (the PP 46/2011 24% edge)
 
 
 _PP46_TIME = ("efisiensi EW = 100 - {r}/{t} x 100; bila EW <= 24 (yaitu {r}/{t} x 100 >= 76): "
@@ -242,11 +266,13 @@ FORMULAS: dict[str, Formula] = {
     "pp46_waktu": Formula("pp46_waktu", "PP 46/2011 waktu (batas efisiensi 24%)",
                           "PP 46/2011 waktu: " + _PP46_TIME.format(r="RW", t="TW"),
                           lambda r, t, lib, b: ref_pp46_time(r, t),
-                          lambda row, b, ex: sql_pp46_time(row.r, row.t, ex, row.units)),
+                          lambda row, b, ex: sql_pp46_time(row.r, row.t, ex, row.ratio_forms(ex)),
+                          uses_ratio_edge=True),
     "pp46_biaya": Formula("pp46_biaya", "PP 46/2011 biaya (batas efisiensi 24%)",
                           "PP 46/2011 biaya: " + _PP46_TIME.format(r="RB", t="TB"),
                           lambda r, t, lib, b: ref_pp46_time(r, t),
-                          lambda row, b, ex: sql_pp46_time(row.r, row.t, ex, row.units)),
+                          lambda row, b, ex: sql_pp46_time(row.r, row.t, ex, row.ratio_forms(ex)),
+                          uses_ratio_edge=True),
     "capaian_iki": Formula("capaian_iki", "Capaian IKI PermenPANRB 8/2021 (dipetakan ke nilai)",
                            "PermenPANRB 8/2021 capaian = R / T x 100 (makin kecil makin baik: (2 - R / T) x 100), "
                            "paling rendah 0; dipetakan ke nilai dengan tabel capaian (lembar Aturan)",
