@@ -299,22 +299,75 @@ def _lazy(make: Callable[[], Iterable]) -> Iterator:
 
 
 class _Columns:
-    """Per-result figures gathered while streaming, kept compactly (arrays of doubles, NaN = none)."""
+    """Per-result figures gathered while streaming, kept compactly in arrays: doubles (NaN: none) and
+    integers (-1: none), so the workbook of 100 000 employees keeps a few MB of state."""
 
-    def __init__(self, names):
-        self.data = {n: array("d") for n in names}
+    def __init__(self, floats, ints):
+        self.data = {n: array("d") for n in floats}
+        self.data.update({n: array("i") for n in ints})
+        self._ints = set(ints)
 
     def append(self, **values):
         for name, arr in self.data.items():
             v = values.get(name)
-            arr.append(NAN if v is None else float(v))
+            if name in self._ints:
+                arr.append(-1 if v is None else int(v))
+            else:
+                arr.append(NAN if v is None else float(v))
 
     def set(self, name, k, v):
-        self.data[name][k] = NAN if v is None else float(v)
+        if name in self._ints:
+            self.data[name][k] = -1 if v is None else int(v)
+        else:
+            self.data[name][k] = NAN if v is None else float(v)
 
-    def get(self, name, k) -> Optional[float]:
+    def get(self, name, k):
         v = self.data[name][k]
+        if name in self._ints:
+            return None if v < 0 else v
         return None if v != v else v
+
+
+class _Labels:
+    """Interned labels: a list of the distinct labels and a small code per result."""
+
+    def __init__(self):
+        self.labels: list = [None]
+        self.codes: dict = {None: 0}
+
+    def code(self, label) -> int:
+        if label not in self.codes:
+            self.codes[label] = len(self.labels)
+            self.labels.append(label)
+        return self.codes[label]
+
+
+class _Order:
+    """Result ids in the common order; later streams (same order) find a result's position by walking
+    forward, without a dictionary of every id (a dictionary is built only if the order ever differs)."""
+
+    def __init__(self):
+        self.ids = array("q")
+        self.pos = 0
+        self._index: Optional[dict] = None
+
+    def add(self, rid: int) -> None:
+        self.ids.append(rid)
+
+    def rewind(self) -> None:
+        self.pos = 0
+
+    def find(self, rid: int) -> Optional[int]:
+        ids, n = self.ids, len(self.ids)
+        k = self.pos
+        while k < n and ids[k] != rid:
+            k += 1
+        if k < n:
+            self.pos = k
+            return k
+        if self._index is None:
+            self._index = {r: i for i, r in enumerate(ids)}
+        return self._index.get(rid)
 
 
 def _dget(cols: _Columns, name, k) -> Optional[Decimal]:
@@ -363,14 +416,13 @@ class _Export:
         self.tree = unit_tree(session, with_units=True)
         self.check = include_check and self.rules is not None
         # state filled sheet by sheet
-        self.index: dict[int, int] = {}  # result id -> position k in the common order
-        self.predicates: list[Optional[str]] = []
-        self.text_inputs: list[tuple] = []  # (innovation, hasil label, hasil source, perilaku label, source)
-        self.names: list[tuple] = []  # (nip, name, OPD index in self.opd_names)
-        self.opd_names: list[Optional[str]] = []
+        self.order = _Order()  # result ids in the common order (position k)
+        self.predicates: list[Optional[str]] = []  # the stored predicate of result k (shared strings)
+        self.labels_of = _Labels()  # category labels and their sources, as codes per result
         self.versions = array("i")
-        self.vals = _Columns(["skp", "behaviour", "final", "pub_n", "pub_sum", "py_skp", "t_first", "t_last",
-                              *[f"py_{r}" for r in ROLES], *[f"{r}_a" for r in ROLES], *[f"{r}_b" for r in ROLES]])
+        self.vals = _Columns(["skp", "behaviour", "final", "py_skp", *[f"py_{r}" for r in ROLES]],
+                             ["pub_n", "pub_sum", "t_first", "t_last", "innovation", "hasil", "hasil_src",
+                              "perilaku", "perilaku_src", *[f"{r}_a" for r in ROLES], *[f"{r}_b" for r in ROLES]])
         self.role_aspect: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0, 0])  # Ringkasan table
         self.mismatches = 0
         self.stats: dict[str, int] = {}
@@ -705,9 +757,8 @@ class _Export:
 
     def employee_rows(self) -> Iterator[tuple]:
         cats, statuses, sources = CATEGORIES, SCORE_STATUSES, CATEGORY_SOURCES
-        vals, index, predicates = self.vals, self.index, self.predicates
+        vals, order, predicates, code = self.vals, self.order, self.predicates, self.labels_of.code
         opd_cache: dict = {}
-        opd_index: dict = {}
         for part in _stream(self.session, self.employee_rows_query()).partitions(BATCH):
             for (rid, nip, name, etype, rcode, rname, pos, unit_id, unit, rater, rater_nip, skp, beh, at, rk, bw, di,
                  ms, fin, hasil, hsrc, perilaku, psrc, pred, innov, struct, pub_n, pub_sum, note, status, appr,
@@ -716,23 +767,33 @@ class _Export:
                     opd = self.opd_of(unit_id)
                     opd_cache[unit_id] = opd.name if opd else None
                 opd = opd_cache[unit_id]
-                if opd not in opd_index:
-                    opd_index[opd] = len(self.opd_names)
-                    self.opd_names.append(opd)
-                index[rid] = len(predicates)
+                order.add(rid)
                 predicates.append(pred)
-                self.names.append((nip, name, opd_index[opd]))
                 self.versions.append(version or 0)
                 hasil_label, perilaku_label = cats.get(hasil, hasil), cats.get(perilaku, perilaku)
-                self.text_inputs.append((bool(innov), hasil_label, sources.get(hsrc), perilaku_label,
-                                         sources.get(psrc)))
-                vals.append(skp=skp, behaviour=beh, final=fin, pub_n=pub_n, pub_sum=pub_sum)
+                vals.append(skp=skp, behaviour=beh, final=fin, pub_n=pub_n, pub_sum=pub_sum, innovation=bool(innov),
+                            hasil=code(hasil_label), hasil_src=code(sources.get(hsrc)),
+                            perilaku=code(perilaku_label), perilaku_src=code(sources.get(psrc)))
                 yield (nip, name, etype, rcode, rname, pos, opd, unit, rater, rater_nip, _num(skp), _num(beh),
                        _num(at), _num(rk), _num(bw), _num(di), _num(ms), _num(fin), hasil_label, sources.get(hsrc),
                        perilaku_label, sources.get(psrc), pred, YES if innov else NO,
                        None if struct is None else (YES if struct else NO), pub_n, pub_sum,
                        float(_q4(Decimal(pub_sum) / Decimal(pub_n))) if pub_n else None, note,
                        statuses.get(status, status), appr, appr_at, comp_at, version)
+
+    def names_stream(self) -> Iterator[tuple]:
+        """(result id, NIP, name, OPD name) in the order of Nilai Pegawai, read again (not kept in memory)."""
+        unit = func.coalesce(ScoreResult.unit_id, Employee.unit_id)
+        stmt = (select(ScoreResult.id, Employee.nip, Employee.name, unit)
+                .select_from(ScoreResult).join(Employee, Employee.id == ScoreResult.employee_id)
+                .where(*self.conds).order_by(*self.result_order()))
+        opd_cache: dict = {}
+        for part in _stream(self.session, stmt).partitions(BATCH):
+            for rid, nip, name, unit_id in part:
+                if unit_id not in opd_cache:
+                    opd = self.opd_of(unit_id)
+                    opd_cache[unit_id] = opd.name if opd else None
+                yield rid, nip, name, opd_cache[unit_id]
 
     def _employee_sheet(self, ws) -> int:
         return self._table(ws, "Nilai Pegawai", EMPLOYEE_SHEET, self.employee_rows())
@@ -786,7 +847,7 @@ class _Export:
             nonlocal row_no
             if not block:
                 return
-            k = self.index.get(block_rid)
+            k = self.order.find(block_rid)
             first = row_no
             targets: dict = {}
             blocked = False
@@ -886,13 +947,14 @@ class _Export:
         acol = _col(BEHAVIOUR_SHEET, "code")
         weight_formula = f"INDEX(Aspek_Bobot,MATCH({acol}%d,Aspek_Kode,0))"
         row_no = start_row
-        vals, index, agg = self.vals, self.index, self.role_aspect
+        vals, order, agg = self.vals, self.order, self.role_aspect
+        order.rewind()
         cur_rid, cur_role, sums = None, None, None
 
         def close_role():
             if cur_rid is None or cur_role is None:
                 return
-            k = index.get(cur_rid)
+            k = order.find(cur_rid)
             if k is None:
                 return
             s, w, a = sums
@@ -974,7 +1036,10 @@ class _Export:
         fin = _q4(fin)
         if fin is not None and abs(fin) >= 1000:
             fin = None
-        innov, hasil_label, hasil_src, perilaku_label, perilaku_src = self.text_inputs[k]
+        label = self.labels_of.labels
+        innov = bool(vals.get("innovation", k))
+        hasil_label, hasil_src = label[vals.get("hasil", k)], label[vals.get("hasil_src", k)]
+        perilaku_label, perilaku_src = label[vals.get("perilaku", k)], label[vals.get("perilaku_src", k)]
         out = {"skp": skp, "roles": roles, "beh": beh, "fin": fin}
         if rules.kind == "matrix":
             by_rater = CATEGORY_SOURCES["penilai"]
@@ -1466,12 +1531,14 @@ class _CheckFormulas:
         numeric = rules.kind != "matrix"
         current = rules.version
         header = CHECK_TITLE_ROWS
+        names = x.names_stream()
         for k in range(len(x.predicates)):
             res = x._recompute(k)
             r = header + 2 + k  # Excel row of this result in Periksa
             e = k + 2  # Excel row of this result in Nilai Pegawai
-            nip, name, opd = x.names[k]
-            opd = x.opd_names[opd]
+            rid, nip, name, opd = next(names)
+            if rid != x.order.ids[k]:  # pragma: no cover - the same query order as Nilai Pegawai
+                raise RuntimeError("Periksa: urutan pegawai berbeda dari lembar Nilai Pegawai")
             a, b = vals.get("t_first", k), vals.get("t_last", k)
             skp = (self.t_skp % {"a": a, "b": b}, _cached(res["skp"])) if a is not None else ('""', "")
             row = [nip, name, opd, skp, _num(vals.get("skp", k))]
