@@ -11,25 +11,17 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 from .formatting import angka
+from .scoring.rules import NEUTRAL_COLOUR, PREDICATE_STYLES, predicate_colour
 
-# Fill colours per predicate (lower-case label); anything else gets the neutral colour.
-PREDICATE_COLOURS = {
-    "sangat baik": "#2e7d32",
-    "baik": "#1e88e5",
-    "cukup": "#f9a825",
-    "butuh perbaikan": "#f9a825",
-    "kurang": "#ef6c00",
-    "kurang (misconduct)": "#ef6c00",
-    "sangat kurang": "#c62828",
-    "buruk": "#c62828",
-}
-NEUTRAL = "#607d8b"
+# Fill colours per predicate live with the predicate bands (kinerja_admin.scoring.rules)
+PREDICATE_COLOURS = {label: strong for label, (strong, _) in PREDICATE_STYLES.items()}
+NEUTRAL = NEUTRAL_COLOUR
 TEXT = "#212529"
 GRID = "#dee2e6"
 
 
 def colour_for(label: str) -> str:
-    return PREDICATE_COLOURS.get(str(label).strip().lower(), NEUTRAL)
+    return predicate_colour(label)
 
 
 def _num(value, decimals: int | None = None) -> str:

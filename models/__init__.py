@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models, one module per aggregate. Importing this package registers them all."""
 from kinerja_admin.extensions import db
+from kinerja_admin.numbers import install_model_guard
 
 from .appraisal import EvidenceFile, Indicator, Period, Realisation, Target, TargetJudgement, WorkPlan
 from .audit import AuditLog, Setting
@@ -42,6 +43,9 @@ from .year import (
     PeriodicRealisation,
     SubPeriod,
 )
+
+# No ORM path stores NaN, Infinity or a number beyond its column's precision (kinerja_admin.numbers).
+install_model_guard(db.Model)
 
 __all__ = [
     "db", "AchievementBand", "AuditLog", "BehaviourAspect", "BehaviourRating", "CategoryThreshold",

@@ -71,6 +71,31 @@ CATEGORIES = {"dibawah": "Di Bawah Ekspektasi", "sesuai": "Sesuai Ekspektasi", "
 SCHEME_KINDS = {"numeric": "Numerik", "matrix": "Matriks"}
 # who decides a matrix scheme's rating categories (PermenPANRB 6/2022: the rater's judgement)
 RATING_DECIDERS = {"penilai": "Pejabat penilai", "ambang": "Ambang nilai"}
+# Provenance of a rule value (DOMAIN.md "Provenance of seeded values"): the regulation's own text
+# (named in the note), one agency's practice (say whose), or our default. Only "regulasi" values are
+# ever shown under "Dasar hukum".
+PROVENANCE = {
+    "regulasi": "Teks regulasi",
+    "praktik": "Praktik instansi",
+    "bawaan": "Bawaan aplikasi (bukan regulasi)",
+}
+# Rounding of the final value before it is compared with the predicate bands (scheme setting)
+ROUNDING_MODES = {
+    "half_up": "Setengah ke atas (0,5 menjauhi nol)",
+    "half_even": "Setengah ke genap (0,5 ke angka genap)",
+}
+# Missing data (scheme settings): an indicator without realisation, a missing superior rating
+MISSING_REALISATION = {
+    "zero": "Indikator tanpa realisasi dihitung 0",
+    "block": "Indikator tanpa realisasi menahan nilai pegawai",
+}
+MISSING_SUPERIOR = {
+    "block": "Tanpa penilaian atasan, nilai perilaku tidak dihitung",
+    "allow": "Nilai perilaku boleh dari penilai lain tanpa atasan",
+}
+# Where a matrix category of a result came from
+CATEGORY_SOURCES = {"penilai": "Ditetapkan penilai", "ambang": "Disarankan dari ambang nilai"}
+
 ORG_RATINGS = {
     "istimewa": "Istimewa",
     "baik": "Baik",

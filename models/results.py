@@ -5,10 +5,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import OBJECTION_STATUSES, RATER_ROLES, SCORE_STATUSES, Score, TimestampMixin, db, in_check
+from .base import (
+    CATEGORY_SOURCES,
+    OBJECTION_STATUSES,
+    RATER_ROLES,
+    SCORE_STATUSES,
+    Score,
+    TimestampMixin,
+    db,
+    in_check,
+)
 from .people import Employee
 
 
@@ -17,6 +26,9 @@ class ScoreResult(TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("period_id", "employee_id"),
         CheckConstraint(in_check("status", SCORE_STATUSES), name="status"),
+        CheckConstraint("hasil_source IS NULL OR " + in_check("hasil_source", CATEGORY_SOURCES), name="hasil_source"),
+        CheckConstraint("perilaku_source IS NULL OR " + in_check("perilaku_source", CATEGORY_SOURCES),
+                        name="perilaku_source"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # period_id is indexed by the leading column of the unique (period_id, employee_id) constraint
@@ -37,6 +49,17 @@ class ScoreResult(TimestampMixin, db.Model):
     hasil_category: Mapped[Optional[str]] = mapped_column(String(10))
     perilaku_category: Mapped[Optional[str]] = mapped_column(String(10))
     predicate: Mapped[Optional[str]] = mapped_column(String(60), index=True)
+    # Inputs the engine used, as they were when scoring ran (the inspector workbook states them):
+    # innovation recorded on the plan, structural position, where each matrix category came from,
+    # and the public's ratings of the employee (responses, sum of the 1-4 answers) when they counted.
+    innovation: Mapped[Optional[bool]] = mapped_column(Boolean)
+    structural: Mapped[Optional[bool]] = mapped_column(Boolean)
+    hasil_source: Mapped[Optional[str]] = mapped_column(String(10))
+    perilaku_source: Mapped[Optional[str]] = mapped_column(String(10))
+    public_responses: Mapped[Optional[int]] = mapped_column(Integer)
+    public_score_sum: Mapped[Optional[int]] = mapped_column(Integer)
+    # Why a value is missing or how it was decided (missing data, out of range, lowest band), Indonesian
+    note: Mapped[Optional[str]] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="computed", index=True)
     computed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     approved_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)

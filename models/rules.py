@@ -11,9 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import (
     CATEGORIES,
+    MISSING_REALISATION,
+    MISSING_SUPERIOR,
     ORG_RATINGS,
+    PROVENANCE,
     RATER_ROLES,
     RATING_DECIDERS,
+    ROUNDING_MODES,
     SCHEME_KINDS,
     TARGET_ASPECTS,
     Score,
@@ -24,10 +28,31 @@ from .base import (
 )
 
 
+def source_check(column: str = "source") -> CheckConstraint:
+    """A provenance column holds one of PROVENANCE (or NULL: not recorded)."""
+    return CheckConstraint(f"{column} IS NULL OR " + in_check(column, PROVENANCE), name=column)
+
+
+class SourceMixin:
+    """Provenance of a rule row (DOMAIN.md): the regulation's text (named in the note), one agency's
+    practice (whose, in the note) or our default. NULL: not recorded (schemes made before it existed)."""
+
+    source: Mapped[Optional[str]] = mapped_column(String(10))
+    source_note: Mapped[Optional[str]] = mapped_column(String(200))
+
+
 class ScoringScheme(TimestampMixin, db.Model):
     __tablename__ = "scoring_scheme"
-    __table_args__ = (CheckConstraint(in_check("kind", SCHEME_KINDS), name="kind"),
-                      CheckConstraint(in_check("rating_decider", RATING_DECIDERS), name="rating_decider"))
+    __table_args__ = (
+        CheckConstraint(in_check("kind", SCHEME_KINDS), name="kind"),
+        CheckConstraint(in_check("rating_decider", RATING_DECIDERS), name="rating_decider"),
+        CheckConstraint(in_check("rounding_mode", ROUNDING_MODES), name="rounding_mode"),
+        CheckConstraint(in_check("missing_realisation", MISSING_REALISATION), name="missing_realisation"),
+        CheckConstraint(in_check("missing_superior", MISSING_SUPERIOR), name="missing_superior"),
+        source_check("rounding_source"),
+        source_check("missing_source"),
+        source_check("scale_source"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(150))
@@ -43,7 +68,8 @@ class ScoringScheme(TimestampMixin, db.Model):
     scale_max: Mapped[Decimal] = mapped_column(Score, default=100)
     # Optional final-score expression over named components, e.g. "0.6*skp + 0.4*perilaku"
     final_expression: Mapped[Optional[str]] = mapped_column(String(500))
-    # Round the final value to this many decimals before band comparison (NULL: no rounding)
+    # Round the final value to this many decimals before band comparison (NULL: no rounding), half up
+    # (away from zero) or half to even
     round_decimals: Mapped[Optional[int]] = mapped_column(Integer)
     # "Penentu rating" of a matrix scheme: "penilai" = the rater's judgement decides the categories
     # (PermenPANRB 6/2022; without a judgement there is no predicate), "ambang" = the category
@@ -55,6 +81,18 @@ class ScoringScheme(TimestampMixin, db.Model):
     # the annual realisation of an indicator is the cumulative periodic realisation (sum of the windows;
     # the mean for kualitas), written by kinerja_admin.periodic; off = the employee records it
     annual_from_periodic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    rounding_mode: Mapped[str] = mapped_column(String(10), default="half_up", server_default="half_up")
+    rounding_source: Mapped[Optional[str]] = mapped_column(String(10))
+    rounding_source_note: Mapped[Optional[str]] = mapped_column(String(200))
+    # Missing data: an indicator without realisation counts 0 or blocks the employee's result; a
+    # missing superior rating blocks the behaviour value or the other raters' values are used
+    missing_realisation: Mapped[str] = mapped_column(String(10), default="zero", server_default="zero")
+    missing_superior: Mapped[str] = mapped_column(String(10), default="block", server_default="block")
+    missing_source: Mapped[Optional[str]] = mapped_column(String(10))
+    missing_source_note: Mapped[Optional[str]] = mapped_column(String(200))
+    # provenance of the behaviour rating scale (scale_min .. scale_max)
+    scale_source: Mapped[Optional[str]] = mapped_column(String(10))
+    scale_source_note: Mapped[Optional[str]] = mapped_column(String(200))
 
     based_on: Mapped[Optional["ScoringScheme"]] = relationship(remote_side=[id])
     component_weights: Mapped[list["ComponentWeight"]] = relationship(
@@ -89,13 +127,14 @@ class ScoringScheme(TimestampMixin, db.Model):
         return f"{self.name} (v{self.version})"
 
 
-class ComponentWeight(db.Model):
+class ComponentWeight(SourceMixin, db.Model):
     """Bobot komponen: SKP vs perilaku (e.g. 60/40, 70/30)."""
 
     __tablename__ = "component_weight"
     __table_args__ = (
         UniqueConstraint("scheme_id", "component"),
         CheckConstraint("component IN ('skp', 'perilaku')", name="component"),
+        source_check(),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id", ondelete="CASCADE"), index=True)
@@ -104,13 +143,14 @@ class ComponentWeight(db.Model):
     scheme: Mapped[ScoringScheme] = relationship(back_populates="component_weights")
 
 
-class RaterRoleWeight(db.Model):
+class RaterRoleWeight(SourceMixin, db.Model):
     """Bobot peran penilai (atasan, rekan, bawahan, diri, masyarakat)."""
 
     __tablename__ = "rater_role_weight"
     __table_args__ = (
         UniqueConstraint("scheme_id", "role"),
         CheckConstraint(in_check("role", RATER_ROLES), name="role"),
+        source_check(),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id", ondelete="CASCADE"), index=True)
@@ -119,11 +159,11 @@ class RaterRoleWeight(db.Model):
     scheme: Mapped[ScoringScheme] = relationship(back_populates="rater_weights")
 
 
-class BehaviourAspect(db.Model):
+class BehaviourAspect(SourceMixin, db.Model):
     """Aspek perilaku of a scheme, with weight and guide sentences (BerAKHLAK etc.)."""
 
     __tablename__ = "behaviour_aspect"
-    __table_args__ = (UniqueConstraint("scheme_id", "code"),)
+    __table_args__ = (UniqueConstraint("scheme_id", "code"), source_check())
     id: Mapped[int] = mapped_column(primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(40))
@@ -139,13 +179,14 @@ class BehaviourAspect(db.Model):
         return self.name
 
 
-class SchemeFormula(db.Model):
+class SchemeFormula(SourceMixin, db.Model):
     """A built-in, named target-aspect formula that indicators of this scheme may use."""
 
     __tablename__ = "scheme_formula"
     __table_args__ = (
         UniqueConstraint("scheme_id", "aspect", "formula_code"),
         CheckConstraint(in_check("aspect", TARGET_ASPECTS), name="aspect"),
+        source_check(),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id", ondelete="CASCADE"), index=True)
@@ -155,7 +196,7 @@ class SchemeFormula(db.Model):
     scheme: Mapped[ScoringScheme] = relationship(back_populates="formulas")
 
 
-class AchievementBand(db.Model):
+class AchievementBand(SourceMixin, db.Model):
     """Piecewise-linear map from achievement (capaian %) to a value, applied on [lower, upper).
 
     value = value_from + (c - lower) * (value_to - value_from) / (span_to - lower);
@@ -163,6 +204,7 @@ class AchievementBand(db.Model):
     """
 
     __tablename__ = "achievement_band"
+    __table_args__ = (source_check(),)
     id: Mapped[int] = mapped_column(primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id", ondelete="CASCADE"), index=True)
     lower: Mapped[Decimal] = mapped_column(Score)
@@ -173,10 +215,11 @@ class AchievementBand(db.Model):
     scheme: Mapped[ScoringScheme] = relationship(back_populates="achievement_bands")
 
 
-class PredicateBand(db.Model):
+class PredicateBand(SourceMixin, db.Model):
     """Predikat band over the final value: [lower, upper) with an optional condition."""
 
     __tablename__ = "predicate_band"
+    __table_args__ = (source_check(),)
     id: Mapped[int] = mapped_column(primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id", ondelete="CASCADE"), index=True)
     lower: Mapped[Decimal] = mapped_column(Score)
@@ -187,7 +230,7 @@ class PredicateBand(db.Model):
     scheme: Mapped[ScoringScheme] = relationship(back_populates="predicate_bands")
 
 
-class PredicateMatrixCell(db.Model):
+class PredicateMatrixCell(SourceMixin, db.Model):
     """Matrix regime: (hasil kerja x perilaku) -> predikat."""
 
     __tablename__ = "predicate_matrix_cell"
@@ -195,6 +238,7 @@ class PredicateMatrixCell(db.Model):
         UniqueConstraint("scheme_id", "hasil", "perilaku"),
         CheckConstraint(in_check("hasil", CATEGORIES), name="hasil"),
         CheckConstraint(in_check("perilaku", CATEGORIES), name="perilaku"),
+        source_check(),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id", ondelete="CASCADE"), index=True)
@@ -204,7 +248,7 @@ class PredicateMatrixCell(db.Model):
     scheme: Mapped[ScoringScheme] = relationship(back_populates="matrix_cells")
 
 
-class CategoryThreshold(db.Model):
+class CategoryThreshold(SourceMixin, db.Model):
     """Suggests a category (di bawah / sesuai / di atas) from a number: value >= lower."""
 
     __tablename__ = "category_threshold"
@@ -212,6 +256,7 @@ class CategoryThreshold(db.Model):
         UniqueConstraint("scheme_id", "dimension", "category"),
         CheckConstraint("dimension IN ('hasil', 'perilaku')", name="dimension"),
         CheckConstraint(in_check("category", CATEGORIES), name="category"),
+        source_check(),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id", ondelete="CASCADE"), index=True)
@@ -221,11 +266,11 @@ class CategoryThreshold(db.Model):
     scheme: Mapped[ScoringScheme] = relationship(back_populates="category_thresholds")
 
 
-class DistributionRule(db.Model):
+class DistributionRule(SourceMixin, db.Model):
     """Distribution curve per organisation rating: share of a predicate (or group) min/max %."""
 
     __tablename__ = "distribution_rule"
-    __table_args__ = (CheckConstraint(in_check("org_rating", ORG_RATINGS), name="org_rating"),)
+    __table_args__ = (CheckConstraint(in_check("org_rating", ORG_RATINGS), name="org_rating"), source_check())
     id: Mapped[int] = mapped_column(primary_key=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id", ondelete="CASCADE"), index=True)
     org_rating: Mapped[str] = mapped_column(String(20))

@@ -11,13 +11,13 @@ import openpyxl
 import pytest
 from sqlalchemy import delete, func, select
 
-from kinerja_admin.excel.exporter import export_period, ikm_band, ikm_value
+from kinerja_admin.excel.exporter import export_period
 from kinerja_admin.extensions import db
+from kinerja_admin.labels import audit_entity
 from kinerja_admin.scope import scope_query
 from models import (
     AuditLog,
     BehaviourAspect,
-    IkmBand,
     PublicFeedback,
     ScoreDetail,
     ScoreResult,
@@ -28,8 +28,8 @@ from models import (
 from tests.conftest import login_as
 
 PREDICATES = ["Sangat Baik", "Baik", "Baik", "Butuh Perbaikan", "Kurang"]
-SHEET_NAMES = ["Ringkasan", "Nilai Pegawai", "Rincian Sasaran", "Penilaian Perilaku", "Aturan", "Jejak Audit",
-               "Efektivitas Program"]
+SHEET_NAMES = ["Ringkasan", "Nilai Pegawai", "Rincian Sasaran", "Penilaian Perilaku", "Periksa", "Aturan",
+               "Jejak Audit", "Efektivitas Program"]
 
 
 @pytest.fixture
@@ -58,8 +58,9 @@ def scored(demo):
 
 
 def _read(path_or_bytes):
+    """The workbook as a reader that does not calculate sees it (formulas' cached values)."""
     src = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
-    return openpyxl.load_workbook(src)
+    return openpyxl.load_workbook(src, data_only=True)
 
 
 def _table(ws, header_row=1):
@@ -95,11 +96,15 @@ def test_cli_export_workbook_content(app, scored, tmp_path):
     _, beh = _table(wb["Penilaian Perilaku"])
     assert len(beh) == 2 * n and beh[0]["Rerata"] == 3.5 and beh[0]["Peran Penilai"] == "Atasan"
     aturan = [c for row in wb["Aturan"].iter_rows(values_only=True) for c in row if c is not None]
-    assert "PERMENPANRB-6-2022" in aturan and "Matriks predikat (perilaku x hasil kerja)" in aturan
+    assert "PERMENPANRB-6-2022" in aturan and "Matriks predikat (baris: rating perilaku; kolom: rating hasil kerja)" \
+        in aturan
     _, audit = _table(wb["Jejak Audit"])
     period_id = scored["periods"]["2025"].id
-    assert len(audit) == db.session.scalar(select(func.count()).select_from(AuditLog)
-                                           .where(AuditLog.period_id == period_id)) >= n + 1
+    logged = db.session.execute(select(AuditLog.entity, AuditLog.entity_id).where(AuditLog.period_id == period_id)).all()
+    # one sheet row per changed field, in words (no JSON): every audit row of the period is there
+    assert len(audit) >= len(logged) >= n + 1
+    assert {(a["Entitas"], a["ID"]) for a in audit} == {(audit_entity(e), i) for e, i in logged}
+    assert not any(str(a["Sesudah"] or "").startswith("{") for a in audit)
     summary = [c for row in wb["Ringkasan"].iter_rows(values_only=True) for c in row if c is not None]
     assert "Sebaran predikat" in summary
 
@@ -130,11 +135,14 @@ def test_penilai_export_holds_only_their_scope(app, scored, tmp_path):
     assert {r["NIP"] for r in rows} == nips
     _, audit = _table(_read(out)["Jejak Audit"])
     result_ids = {str(i) for i in db.session.scalars(scope_query(select(ScoreResult.id), ScoreResult, penilai))}
-    logs = db.session.execute(select(AuditLog.entity, AuditLog.subject_id).where(AuditLog.period_id == period.id)).all()
-    # the trail of every record of the exported employees (whatever the entity) and of the period itself
-    expected = [1 for e, subject in logs if e == "period" or subject in allowed]
-    assert len(rows) + 1 <= len(audit) == len(expected) < len(logs)
-    assert {a["ID"] for a in audit if a["Entitas"] == "score_result"} <= result_ids
+    logs = db.session.execute(select(AuditLog.entity, AuditLog.entity_id, AuditLog.subject_id)
+                              .where(AuditLog.period_id == period.id)).all()
+    # the trail of every record of the exported employees (whatever the entity) and of the period itself,
+    # one sheet row per changed field
+    expected = [(audit_entity(e), i) for e, i, subject in logs if e == "period" or subject in allowed]
+    assert len(rows) + 1 <= len(expected) < len(logs) and len(audit) >= len(expected)
+    assert {(a["Entitas"], a["ID"]) for a in audit} == set(expected)
+    assert {a["ID"] for a in audit if a["Entitas"] == audit_entity("score_result")} <= result_ids
 
 
 def _export(client, query=""):
@@ -183,50 +191,95 @@ def test_export_with_nothing_selected_redirects_with_message(app, client, demo):
     assert "Tidak ada hasil penilaian untuk diekspor" in rv.get_data(as_text=True)
 
 
+def _opd_row(path, unit_id):
+    """The Ringkasan row of the OPD (top-level unit) the unit belongs to, with the header."""
+    from kinerja_admin.orgtree import unit_tree
+
+    opd = db.session.get(Unit, unit_tree(db.session).root_of(unit_id))
+    rows = list(_read(path)["Ringkasan"].iter_rows(values_only=True))
+    hr = next(i for i, r in enumerate(rows) if r[0] == "Kode OPD")
+    return rows[hr], next(r for r in rows[hr + 1:] if r[0] == opd.code), opd
+
+
 def test_ikm_and_band_in_summary(app, scored, tmp_path):
+    """IKM per OPD (its responses and those of its sub-units) by the one IKM function of the portal."""
+    from kinerja_admin.orgtree import unit_tree
+    from kinerja_admin.rating.ikm import ikm_from_sums
+
     period = scored["periods"]["2025"]
     unit_id = db.session.scalar(select(ScoreResult.unit_id).limit(1))
-    db.session.execute(delete(PublicFeedback).where(PublicFeedback.unit_id == unit_id))
+    tree = unit_tree(db.session)
+    opd_id = tree.root_of(unit_id)
+    db.session.execute(delete(PublicFeedback).where(PublicFeedback.unit_id.in_(tree.subtree(opd_id))))
     # element means: 3.5 for U1..U8 and 3.0 for U9 -> (8*3.5 + 3)/9 * 25 = 86.111 -> 86.11, band B
     for u9 in (3, 3):
         for u in (3, 4):
             db.session.add(PublicFeedback(period_id=period.id, unit_id=unit_id, **{f"u{i}": u for i in range(1, 9)},
                                           u9=u9))
     db.session.commit()
-    value = ikm_value([7 * 2] * 8 + [12], 4)
-    assert value.quantize(Decimal("0.01")) == Decimal("86.11")
-    assert ikm_band(value, db.session.scalars(select(IkmBand)).all()) == ("B", "Baik")
+    res = ikm_from_sums(db.session, 4, [7 * 2] * 8 + [12])
+    assert (res.value, res.letter, res.label) == (Decimal("86.11"), "B", "Baik")
     out = tmp_path / "ikm.xlsx"
     export_period(period, str(out), session=db.session)
-    ws = _read(out)["Ringkasan"]
-    rows = list(ws.iter_rows(values_only=True))
-    hr = next(i for i, r in enumerate(rows) if r[0] == "Kode Unit")
-    head = rows[hr]
-    code = db.session.get(Unit, unit_id).code
-    row = next(r for r in rows[hr + 1:] if r[0] == code)
+    head, row, _ = _opd_row(out, unit_id)
     assert row[head.index("IKM")] == pytest.approx(86.11)
     assert row[head.index("Mutu IKM")] == "B (Baik)"
     assert row[head.index("Responden IKM")] == 4
 
 
-def test_distribution_warning_in_summary(app, scored, tmp_path):
+def test_distribution_warning_in_summary_is_the_engines_check(app, scored, tmp_path):
+    """The workbook checks the distribution per rated unit's whole subtree, with the function the scoring
+    summary uses: same findings, OPD by OPD."""
+    from kinerja_admin.scoring.distribution import check_distribution
+
     period = scored["periods"]["2025"]
     unit_id = db.session.scalar(select(ScoreResult.unit_id).group_by(ScoreResult.unit_id)
                                 .order_by(func.count().desc()).limit(1))
-    db.session.execute(delete(UnitRating).where(UnitRating.period_id == period.id, UnitRating.unit_id == unit_id))
-    db.session.add(UnitRating(period_id=period.id, unit_id=unit_id, rating="sangat_kurang"))
+    from kinerja_admin.orgtree import unit_tree
+
+    opd_id = unit_tree(db.session).root_of(unit_id)
+    db.session.execute(delete(UnitRating).where(UnitRating.period_id == period.id, UnitRating.unit_id == opd_id))
+    db.session.add(UnitRating(period_id=period.id, unit_id=opd_id, rating="sangat_kurang"))
     db.session.commit()
     out = tmp_path / "dist.xlsx"
     export_period(period, str(out), session=db.session)
-    rows = list(_read(out)["Ringkasan"].iter_rows(values_only=True))
-    hr = next(i for i, r in enumerate(rows) if r[0] == "Kode Unit")
-    head = rows[hr]
-    code = db.session.get(Unit, unit_id).code
-    row = next(r for r in rows[hr + 1:] if r[0] == code)
-    has_rules = bool(period.scheme.distribution_rules)
+    head, row, opd = _opd_row(out, unit_id)
     assert row[head.index("Predikat Organisasi")] == "Sangat Kurang"
-    if has_rules:
-        assert row[head.index("Peringatan Distribusi")]
+    engine = [w for w in check_distribution(db.session, period) if w.startswith(opd.name + " (")]
+    assert engine and row[head.index("Peringatan Distribusi")] == " ".join(w.split("): ", 1)[1] for w in engine)
+    # the table of every rated unit holds exactly the engine's findings
+    rows = list(_read(out)["Ringkasan"].iter_rows(values_only=True))
+    top = next(i for i, r in enumerate(rows) if r[0] == "Unit" and r[1] == "Predikat Organisasi")
+    table = {r[0]: r[3] for r in rows[top + 1:] if r[0] and r[1]}
+    for w in check_distribution(db.session, period):
+        name, finding = w.split(" (predikat organisasi ", 1)[0], w.split("): ", 1)[1]
+        assert finding in table[name]
+
+
+def test_workbook_and_engine_share_the_distribution_function(app, scored, tmp_path, monkeypatch):
+    """Replacing the one distribution function changes both the scoring summary and the workbook."""
+    from kinerja_admin.excel import exporter
+    from kinerja_admin.scoring import distribution
+    from kinerja_admin.scoring.engine import score_period
+
+    period = scored["periods"]["2025"]
+    real = distribution.distribution_checks
+
+    def marked(session, period_, *conds):
+        checks = real(session, period_, *conds)
+        for c in checks:
+            c.findings = ["PENANDA-UJI"]
+        return checks
+
+    monkeypatch.setattr(distribution, "distribution_checks", marked)
+    assert exporter.distribution is distribution
+    summary = score_period(db.session, period)
+    assert summary["warnings"] and all(w.endswith("PENANDA-UJI") for w in summary["warnings"])
+    out = tmp_path / "penanda.xlsx"
+    export_period(period, str(out), session=db.session)
+    cells = [c for row in _read(out)["Ringkasan"].iter_rows(values_only=True) for c in row]
+    assert cells.count("PENANDA-UJI") >= len(summary["warnings"])
+    db.session.rollback()
 
 
 def test_behaviour_sheet_of_engine_results_matches_each_explanation(app, demo, tmp_path):

@@ -168,13 +168,13 @@ def test_progress_is_visible_while_the_export_runs(sqlite_queue_app, published, 
     from kinerja_admin.excel import exporter
 
     release = threading.Event()
-    original = exporter._employee_sheet
+    original = exporter._Export._employee_sheet
 
     def held(*args, **kwargs):
         release.wait(30)  # the worker stops here until the test has seen the progress
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(exporter, "_employee_sheet", held)
+    monkeypatch.setattr(exporter._Export, "_employee_sheet", held)
     client = sqlite_queue_app.test_client()
     login_as(client, published["users"]["operator"])
     job_id = _job_id(client.get("/admin/score_result/export-xlsx/"))

@@ -460,4 +460,6 @@ def test_7_inspector_workbook_trail_covers_every_appraisal_entity(app, demo, tmp
     out = tmp_path / "penilai.xlsx"
     export_period(period, str(out), session=db.session, user=users["penilai"])
     _, audit = _table(_read(out)["Jejak Audit"])
-    assert {"target", "indicator", "work_plan"} <= {a["Entitas"] for a in audit}
+    from kinerja_admin.labels import audit_entity
+
+    assert {audit_entity(e) for e in ("target", "indicator", "work_plan")} <= {a["Entitas"] for a in audit}

@@ -36,13 +36,14 @@ employee = st.fixed_dictionaries({
 
 
 def reference(rules, emp_spec, structural):
+    # the preset's policy: an indicator without realisation counts 0; no superior rating, no behaviour
+    assert rules.missing_realisation == "zero" and rules.missing_superior == "block"
     target_values = []
     for inds in emp_spec["targets"]:
-        vals = [reference_value(rules.formula_for("capaian_iki", a), D(r), D(t), lib, rules.bands)
-                for a, t, r, lib in inds if r is not None]
-        vals = [v for v in vals if v is not None]
-        if vals:
-            target_values.append(sum(vals) / len(vals))
+        vals = [D(0) if r is None else reference_value(rules.formula_for("capaian_iki", a), D(r), D(t), lib,
+                                                         rules.bands)
+                for a, t, r, lib in inds]
+        target_values.append(sum(vals) / len(vals))
     skp = q(sum(target_values) / len(target_values)) if target_values else None
     role_avg = {}
     for role, per_rater in emp_spec["ratings"].items():
@@ -56,6 +57,8 @@ def reference(rules, emp_spec, structural):
         role_avg[role] = q(num / den)
     present = [(role_avg[r], w) for r, w in rules.rater_weights.items() if w > 0 and r in role_avg]
     beh = q(sum(a * w for a, w in present) / sum(w for _, w in present)) if present else None
+    if "atasan" not in role_avg:
+        beh = None
     w = rules.component_weights
     final = None if skp is None or beh is None else q((skp * w["skp"] + beh * w["perilaku"]) / (w["skp"] + w["perilaku"]))
     return skp, role_avg, beh, final

@@ -12,7 +12,9 @@ from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.babel import gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
+from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import typefmt
+from flask_admin.model.form import converts
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -23,6 +25,7 @@ from wtforms.validators import ValidationError
 from kinerja_admin import permissions, policy
 from kinerja_admin.audit import record
 from kinerja_admin.formatting import skor, tanggal, waktu
+from kinerja_admin.numbers import NumberError, NumberField, column_bounds
 from kinerja_admin.scope import in_scope, scope_query
 from kinerja_admin.security import CsvFormulaSafeMixin
 from models import db
@@ -117,6 +120,16 @@ def _decimal(view, value, name):
     return skor(value)
 
 
+class NumberModelConverter(AdminModelConverter):
+    """Every Numeric column of every admin form (and inline form) is a NumberField: Indonesian input
+    ("47,5", "1.234,5"), finite and within the column's precision (kinerja_admin.numbers)."""
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):
+        field_args.pop("places", None)
+        return NumberField(bounds=column_bounds(column), required=not column.nullable, **field_args)
+
+
 # datetime before date: Flask-Admin takes the first isinstance match, and a datetime is a date
 _INDONESIAN = {bool: _bool_list, dt.datetime: _datetime, dt.date: _date, Decimal: _decimal}
 
@@ -134,6 +147,7 @@ class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
     create_modal = False
     export_max_rows = 0
     action_disallowed_list = ["delete"]  # mass delete is never offered
+    model_form_converter = NumberModelConverter  # Numeric columns: kinerja_admin.numbers.NumberField
     audit_entity: str | None = None  # set to audit CRUD of this view's model
 
     def __init__(self, model, session=db, **kwargs):
@@ -392,7 +406,7 @@ class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
             flash("Data tidak dapat disimpan: bertentangan dengan data lain (duplikat atau masih "
                   "dirujuk oleh data lain).", "error")
             return True
-        if isinstance(exc, ValidationError):
+        if isinstance(exc, (ValidationError, NumberError)):  # NumberError: the model-layer number guard
             flash(str(exc), "error")
             return True
         if isinstance(exc, StaleDataError):

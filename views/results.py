@@ -6,7 +6,7 @@ from flask_admin.model.template import EndpointLinkRowAction
 
 from kinerja_admin.opd import OpdFilter, employees_in, opd_formatter, opd_name
 from models import Objection, ScoreResult
-from models.base import CATEGORIES, OBJECTION_STATUSES, SCORE_STATUSES
+from models.base import CATEGORIES, CATEGORY_SOURCES, OBJECTION_STATUSES, SCORE_STATUSES
 
 from .base import ReadOnlyModelView, SecuredModelView
 from .excel import ScoreResultExportMixin
@@ -65,11 +65,16 @@ class ScoreResultView(ScoreActionsMixin, ScoreResultExportMixin, SecuredModelVie
                      "predicate": "Predikat", "status": "Status", "computed_at": "Dihitung",
                      "approved_at": "Disetujui", "approved_by": "Disetujui oleh",
                      "published_at": "Diumumkan", "version": "Versi", "details": "Rincian",
-                     "created_at": "Dibuat", "updated_at": "Diubah"}
+                     "created_at": "Dibuat", "updated_at": "Diubah", "note": "Catatan perhitungan",
+                     "innovation": "Inovasi", "structural": "Jabatan struktural",
+                     "hasil_source": "Sumber rating hasil kerja", "perilaku_source": "Sumber rating perilaku",
+                     "public_responses": "Responden masyarakat", "public_score_sum": "Jumlah jawaban masyarakat"}
     column_choices = {"status": list(SCORE_STATUSES.items())}  # filters as Indonesian options
     column_formatters_export = {"status": _label(SCORE_STATUSES, "status"),
                                 "hasil_category": _label(CATEGORIES, "hasil_category"),
-                                "perilaku_category": _label(CATEGORIES, "perilaku_category")}
+                                "perilaku_category": _label(CATEGORIES, "perilaku_category"),
+                                "hasil_source": _label(CATEGORY_SOURCES, "hasil_source"),
+                                "perilaku_source": _label(CATEGORY_SOURCES, "perilaku_source")}
     # the employee's name opens the SKP page of the plan behind the result; a result the scoring left
     # without a predicate because the rater has not judged the plan says so
     column_formatters = {**column_formatters_export, "opd": opd_formatter(),

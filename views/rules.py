@@ -8,6 +8,7 @@ from flask_admin.model.form import InlineFormAdmin
 from wtforms import SelectField
 
 from kinerja_admin.scoring.formulas import FORMULA_CHOICES
+from kinerja_admin.scoring.rules import scheme_rule_texts
 from kinerja_admin.scoring.validation import (
     CHILDREN,
     SchemeError,
@@ -30,19 +31,46 @@ from models import (
     UnitRating,
     db,
 )
-from models.base import CATEGORIES, ORG_RATINGS, RATER_ROLES, RATING_DECIDERS, SCHEME_KINDS, TARGET_ASPECTS, choices
+from models.base import (
+    CATEGORIES,
+    MISSING_REALISATION,
+    MISSING_SUPERIOR,
+    ORG_RATINGS,
+    PROVENANCE,
+    RATER_ROLES,
+    RATING_DECIDERS,
+    ROUNDING_MODES,
+    SCHEME_KINDS,
+    TARGET_ASPECTS,
+    choices,
+)
 
 from .base import DomainError, SecuredModelView
 
+# provenance of a rule value (DOMAIN.md): empty = not recorded
+SOURCE_CHOICES = [("", "— belum dicatat —"), *choices(PROVENANCE)]
+SOURCE_ARGS = {"choices": SOURCE_CHOICES, "validate_choice": False, "filters": [lambda v: v or None]}
+SOURCE_LABELS = {"source": "Sumber", "source_note": "Keterangan sumber (nama regulasi / instansi)"}
+
+
+def _coded(mapping, attr, empty=None):
+    """A list/details formatter showing the label of a coded column."""
+    return lambda v, c, m, n: mapping.get(getattr(m, attr), getattr(m, attr) if empty is None else empty)
+
 
 def _inline(model, columns, labels, selects=None):
-    """An inline child form (pk first, as Flask-Admin 2.x requires) with Indonesian labels."""
-    selects = selects or {}
+    """An inline child form (pk first, as Flask-Admin 2.x requires) with Indonesian labels, ending with
+    the row's provenance (source, note)."""
+    selects = dict(selects or {})
+    columns = [*columns, "source", "source_note"]
+    labels = {**labels, **SOURCE_LABELS}
     args = {c: {"label": labels.get(c, c)} for c in columns}
     for col, opts in selects.items():
         args[col]["choices"] = opts
+    args["source"].update(SOURCE_ARGS)
+    overrides = {c: SelectField for c in [*selects, "source"]}
     return InlineFormAdmin(model, form_columns=["id", *columns], form_args=args,
-                           form_overrides={c: SelectField for c in selects}, form_label=labels.get("_", None))
+                           form_overrides=overrides, form_label=labels.get("_", None))
 
 
 INLINES = [
@@ -88,26 +116,51 @@ class ScoringSchemeView(SecuredModelView):
                      "locked": "Terkunci", "based_on": "Turunan dari", "scale_min": "Skala minimal",
                      "scale_max": "Skala maksimal", "final_expression": "Rumus nilai akhir",
                      "round_decimals": "Pembulatan (desimal) sebelum predikat",
+                     "rounding_mode": "Cara pembulatan", "rounding_source": "Sumber aturan pembulatan",
+                     "rounding_source_note": "Keterangan sumber pembulatan",
+                     "missing_realisation": "Indikator tanpa realisasi",
+                     "missing_superior": "Tanpa penilaian atasan",
+                     "missing_source": "Sumber kebijakan data kosong",
+                     "missing_source_note": "Keterangan sumber kebijakan data kosong",
+                     "scale_source": "Sumber skala nilai perilaku", "scale_source_note": "Keterangan sumber skala",
                      "rating_decider": "Penentu rating", "scale_meanings": "Arti skala nilai perilaku",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
-    column_formatters = {"kind": lambda v, c, m, n: SCHEME_KINDS.get(m.kind, m.kind),
-                         "rating_decider": lambda v, c, m, n: RATING_DECIDERS.get(m.rating_decider, m.rating_decider)}
+    column_formatters = {"kind": _coded(SCHEME_KINDS, "kind"),
+                         "rounding_mode": _coded(ROUNDING_MODES, "rounding_mode"),
+                         "missing_realisation": _coded(MISSING_REALISATION, "missing_realisation"),
+                         "missing_superior": _coded(MISSING_SUPERIOR, "missing_superior"),
+                         **{c: _coded(PROVENANCE, c, "belum dicatat")
+                            for c in ("rounding_source", "missing_source", "scale_source")},
+                         "rating_decider": _coded(RATING_DECIDERS, "rating_decider")}
     form_columns = ["code", "name", "kind", "rating_decider", "regulation", "description", "scale_min", "scale_max",
-                    "scale_meanings", "final_expression", "round_decimals"]
-    form_overrides = {"kind": SelectField, "rating_decider": SelectField}
-    form_args = {
-        "kind": {"choices": choices(SCHEME_KINDS), "label": "Jenis"},
-        "rating_decider": {
-            "choices": choices(RATING_DECIDERS), "label": "Penentu rating",
-            "description": "Skema matriks: 'Pejabat penilai' = rating hasil kerja dan perilaku adalah penilaian "
-                           "pejabat penilai (PermenPANRB 6/2022); SKP tanpa penilaian tidak berpredikat "
-                           "('belum dinilai atasan'). 'Ambang nilai' = kategori disarankan dari ambang kategori; "
-                           "penilaian pejabat penilai, bila diisi, diutamakan. Skema numerik: ambang nilai."},
-        "scale_meanings": {
-            "label": "Arti skala nilai perilaku",
-            "description": "Satu baris per titik skala, 'angka = arti' (misalnya '3 = Sesuai ekspektasi'); tampil "
-                           "pada formulir penilaian perilaku. Pada skala kontinu, baris berarti 'mulai nilai ini'."},
-    }
+                    "scale_source", "scale_source_note", "scale_meanings", "final_expression", "round_decimals",
+                    "rounding_mode",
+                    "rounding_source", "rounding_source_note", "missing_realisation", "missing_superior",
+                    "missing_source", "missing_source_note"]
+    form_overrides = {"kind": SelectField, "rounding_mode": SelectField, "missing_realisation": SelectField,
+                      "missing_superior": SelectField, "rounding_source": SelectField, "missing_source": SelectField,
+                      "scale_source": SelectField, "rating_decider": SelectField}
+    form_args = {"kind": {"choices": choices(SCHEME_KINDS), "label": "Jenis"},
+                 "regulation": {"label": "Dasar hukum (regulasi yang diterapkan skema)"},
+                 "rounding_mode": {"choices": choices(ROUNDING_MODES), "label": "Cara pembulatan"},
+                 "missing_realisation": {"choices": choices(MISSING_REALISATION),
+                                         "label": "Indikator tanpa realisasi"},
+                 "missing_superior": {"choices": choices(MISSING_SUPERIOR), "label": "Tanpa penilaian atasan"},
+                 "rounding_source": {**SOURCE_ARGS, "label": "Sumber aturan pembulatan"},
+                 "missing_source": {**SOURCE_ARGS, "label": "Sumber kebijakan data kosong"},
+                 "scale_source": {**SOURCE_ARGS, "label": "Sumber skala nilai perilaku"},
+                 "rating_decider": {
+                     "choices": choices(RATING_DECIDERS), "label": "Penentu rating",
+                     "description": "Skema matriks: 'Pejabat penilai' = rating hasil kerja dan perilaku adalah "
+                                    "penilaian pejabat penilai (PermenPANRB 6/2022); SKP tanpa penilaian tidak "
+                                    "berpredikat ('belum dinilai atasan'). 'Ambang nilai' = kategori disarankan "
+                                    "dari ambang kategori; penilaian pejabat penilai, bila diisi, diutamakan. "
+                                    "Skema numerik: ambang nilai."},
+                 "scale_meanings": {
+                     "label": "Arti skala nilai perilaku",
+                     "description": "Satu baris per titik skala, 'angka = arti' (misalnya '3 = Sesuai ekspektasi'); "
+                                    "tampil pada formulir penilaian perilaku. Pada skala kontinu, baris berarti "
+                                    "'mulai nilai ini'."}}
     column_details_exclude_list = ["component_weights", "rater_weights", "aspects", "formulas",
                                    "achievement_bands", "predicate_bands", "matrix_cells",
                                    "category_thresholds", "distribution_rules"]
@@ -164,6 +217,7 @@ class ScoringSchemeView(SecuredModelView):
         periods = db.session.scalars(db.select(Period).where(Period.scheme_id == scheme.id)
                                      .order_by(Period.code)).all()
         self._template_args["scheme"] = scheme
+        self._template_args.update(scheme_rule_texts(scheme))
         self._template_args["closed_periods"] = closed_periods_using(db.session, scheme.id)
         self._template_args["period_warnings"] = [(p, check_distribution(db.session, p)) for p in periods
                                                   if scheme.kind == "matrix"]

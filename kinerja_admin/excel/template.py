@@ -23,7 +23,7 @@ class Column:
     key: str
     header: str
     required: bool = False
-    kind: str = "text"  # text | bool | nip
+    kind: str = "text"  # text | bool | nip | number (read by kinerja_admin.numbers)
     width: int = 20
     help: str = ""
 

@@ -302,7 +302,10 @@ POLICIES: list[ModelPolicy] = [
             "period_id", "employee_id", "work_plan_id", "unit_id", "scheme_id", "scheme_version", "skp_value",
             "behaviour_value", "atasan_avg", "rekan_avg", "bawahan_avg", "diri_avg", "masyarakat_avg",
             "final_value", "hasil_category", "perilaku_category", "predicate", "status", "computed_at",
-            "approved_at", "approved_by_id", "published_at")},
+            "approved_at", "approved_by_id", "published_at",
+            # the inputs the engine used and its note (for the explanation and the inspector workbook)
+            "innovation", "structural", "hasil_source", "perilaku_source", "public_responses", "public_score_sum",
+            "note")},
         labels={"predicate": "predikat", "final_value": "nilai akhir", "status": "status"}),
     ModelPolicy(
         ScoreDetail, "rincian nilai", parent=("result_id", "result", ScoreResult), period_bound=True,

@@ -76,6 +76,21 @@ def _codes(session) -> list[str]:
     return codes if len(codes) == 9 else [f"U{i}" for i in range(1, 10)]
 
 
+def ikm_from_sums(session, responses, element_sums, unit_id=None, unit_name: str = "") -> IkmResult:
+    """The one IKM computation (exact means, rounded once to 2 decimals half up, then banded) from a
+    count of responses and the 9 element sums: used here, by the portal and by the inspector workbook."""
+    return _result(session, unit_id, unit_name, responses, element_sums, _codes(session))
+
+
+def combine_ikm(session, parts: list[IkmResult], unit_id=None, unit_name: str = "") -> IkmResult:
+    """One IKM over several units' responses (e.g. an OPD and its sub-units), exactly: the element sums
+    are the parts' exact means times their responses."""
+    codes = _codes(session)
+    n = sum(p.responses for p in parts)
+    sums = [sum((p.element_means.get(c, Fraction(0)) * p.responses for p in parts), Fraction(0)) for c in codes]
+    return _result(session, unit_id, unit_name, n, [int(s) for s in sums], codes)
+
+
 def _result(session, unit_id, unit_name, n, sums, codes) -> IkmResult:
     res = IkmResult(unit_id, unit_name, int(n or 0))
     if res.responses:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import SimpleNamespace
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
 from kinerja_admin.audit import record
+from kinerja_admin.numbers import Bounds, NumberError, parse_number
 from models import BehaviourAspect, BehaviourRating, Employee, Period, RaterAssignment
 from models.base import RATER_ROLES, utcnow
 
@@ -106,15 +107,13 @@ def _check_rateable(assignment: RaterAssignment) -> None:
 
 
 def parse_value(raw, spec: FormSpec, aspect_name: str) -> Decimal:
-    text = ("" if raw is None else str(raw)).strip().replace(",", ".")
-    if not text:
-        raise RatingError(f"Nilai aspek '{aspect_name}' wajib diisi.")
+    """The app-wide number reader (kinerja_admin.numbers: "3,5" or "3.5", finite, 4 decimals at most),
+    then the scheme's scale."""
+    label = f"Nilai aspek '{aspect_name}'"
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise RatingError(f"Nilai aspek '{aspect_name}' harus berupa angka.") from None
-    if not value.is_finite():
-        raise RatingError(f"Nilai aspek '{aspect_name}' harus berupa angka.")
+        value = parse_number(raw, Bounds.of_type(BehaviourRating.__table__.c.value.type), label, required=True)
+    except NumberError as err:
+        raise RatingError(str(err)) from None
     if value < spec.scale_min or value > spec.scale_max:
         raise RatingError(f"Nilai aspek '{aspect_name}' harus antara {spec.scale_min.normalize():f} dan "
                           f"{spec.scale_max.normalize():f}.")

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, or_, select
 
 from kinerja_admin.rating.feedback import counted
-from kinerja_admin.rating.ikm import ELEMENT_COLUMNS, band_for, ikm_exact, round_half_up
+from kinerja_admin.rating.ikm import ELEMENT_COLUMNS, ikm_from_sums
 from kinerja_admin.settings import get_setting
 from models import Employee, Period, Position, PublicFeedback, ScoreResult, Setting, Unit
 
@@ -63,15 +63,13 @@ class Ikm:
         self.sums = [a + int(b or 0) for a, b in zip(self.sums, sums)]
 
     def finish(self, session) -> "Ikm":
-        """IKM with the rating helper's exact arithmetic (rounded once) and band table, from at
-        least `public.ikm_min_responses` counted responses."""
+        """IKM by the one IKM function (kinerja_admin.rating.ikm, shared with the inspector workbook),
+        from at least `public.ikm_min_responses` counted responses."""
         minimum = max(1, int(get_setting("public.ikm_min_responses", session)))
         self.below_minimum = 0 < self.responses < minimum
         if self.responses >= minimum:
-            self.value = round_half_up(ikm_exact(self.sums, self.responses), 2)
-            band = band_for(session, self.value)
-            if band is not None:
-                self.letter, self.label = band.letter, band.label
+            res = ikm_from_sums(session, self.responses, self.sums)
+            self.value, self.letter, self.label = res.value, res.letter, res.label
         return self
 
 

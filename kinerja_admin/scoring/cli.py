@@ -26,9 +26,16 @@ def score_cmd(period_code):
     except ScoringError as err:
         db.session.rollback()
         _fail(str(err))
-    click.echo(summary_message(summary))
+    click.echo(summary_message(summary, listed=0))
     for pred, n in summary["predicates"].items():
         click.echo(f"  {pred}: {n}")
+    if summary["failed"]:
+        click.echo("Pegawai tanpa predikat dan alasannya:")
+        for f in summary["failed"]:
+            click.echo(f"  {f['name']} ({f['nip']}): {f['reason']}")
+        if summary["without_predicate"] > len(summary["failed"]):
+            click.echo(f"  ... dan {summary['without_predicate'] - len(summary['failed'])} pegawai lain "
+                       "(lihat kolom Catatan Perhitungan pada ekspor Excel).")
     for w in summary["warnings"]:
         click.secho(f"Peringatan distribusi: {w}", fg="yellow")
     click.echo(f"Selesai dalam {summary['seconds']} detik.")

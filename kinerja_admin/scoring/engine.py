@@ -5,18 +5,28 @@ Statements (all in the caller's transaction; the caller commits):
   1. delete the period's results still in status 'computed' (and any details stored for them);
   2. one INSERT score_result ... SELECT over the scorable work plans without an approved/published
      result, in layers:
-       l1  SKP value (latest realisation per indicator -> formula -> mean per target -> mean over
-           targets) and per rater role the aspect-weighted mean of the per-aspect means of the
-           submitted ratings (structural-only aspects only for structural positions; the public's
-           ratings for 'masyarakat' unless raters of that role were assigned);
-       l2  behaviour value (rater-role weights renormalised over the roles that rated);
+       l1  SKP value (:func:`indicator_rows`: latest realisation per indicator -> formula -> mean per
+           target -> mean over targets, with the scheme's missing-data policy) and per rater role the
+           aspect-weighted mean of the per-aspect means of the submitted ratings (structural-only
+           aspects only for structural positions; the public's ratings for 'masyarakat' unless raters
+           of that role were assigned);
+       l2  behaviour value (rater-role weights renormalised over the roles that rated; none without the
+           superior's rating when the scheme says so); values a score column cannot hold become NULL;
        l3  final value (component weights or the scheme's final-score expression);
-       l4  matrix categories (set by the rater on the work plan, else suggested from thresholds);
-       and the predicate (bands with the innovation condition, or the matrix cell).
-Every stored number is ROUND(x, 4) in SQL and each layer reads the rounded values of the layer below,
-so SQLite (floats), PostgreSQL and MariaDB (decimals) store the same values and an inspector can
-recompute every figure from what is shown. Layers are fenced (see :func:`fenced`) so that a layer's
+       l4  matrix categories (set by the rater on the work plan, else suggested from thresholds), or the
+           final value as compared with the bands (rounded by the scheme's rule, in integer units);
+       and the predicate (bands with the innovation condition, the lowest band below every band, or the
+       matrix cell), the inputs used (innovation, structural position, category sources, the public's
+       responses) and a note per employee saying why a value is missing or how it was decided.
+Every stored number is ROUND(x, 4) in SQL and each layer reads the rounded values of the layer below.
+Every branch decision is exact on all three databases (:class:`.formulas.Exact`: decimals rearranged
+without division on PostgreSQL/MariaDB, integer units on SQLite), so a value exactly on a regulation's
+edge lands on the regulation's side everywhere. Layers are fenced (see :func:`fenced`) so that a layer's
 columns are computed once per row, not again for every reference in the layers above.
+
+Nothing fails the whole period for one employee: missing data follows the scheme's policy with a
+reason, a value beyond NUMERIC(7,4) is left out with a reason, and should the database still refuse a
+value, the error names the employees (:func:`_overflow_message`) instead of a traceback.
 
 The per-aspect means behind the role averages are not written while results are 'computed' (that
 would be one row per employee, role and aspect); :func:`details_source` computes them from the
@@ -27,9 +37,11 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     Integer,
     Numeric,
@@ -50,6 +62,7 @@ from sqlalchemy import (
     true,
     type_coerce,
 )
+from sqlalchemy.exc import DBAPIError
 
 from models import (
     BehaviourAspect,
@@ -70,7 +83,7 @@ from models import (
 from models.base import RATER_ROLES, utcnow
 
 from .expression import to_sql
-from .formulas import FORMULAS, num
+from .formulas import FORMULAS, Exact, Row, num, sql_capaian
 from .rules import Rules, load_rules
 
 SCORABLE_PLAN_STATUSES = ("approved", "realised", "assessed", "final")
@@ -115,9 +128,19 @@ def _effective_formula(rules: Rules, formula_code, aspect):
     return case((formula_code.in_(rules.allowed_formulas), formula_code), else_=default_expr)
 
 
-def skp_subquery(rules: Rules, period_id: int):
-    """(wp_id, skp): mean over targets of the mean of their indicator values (latest realisation of
-    each indicator, value by the indicator's effective formula)."""
+INDICATOR_FLAGS = ("unrealised", "zero_target", "no_formula", "no_indicator")
+
+
+def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=()):
+    """One row per target and indicator of the period's scorable work plans (a target without
+    indicators gives one row with ind_id NULL): the inputs (latest realisation), the effective formula,
+    the floored capaian (when a formula maps it), the value ``v`` the engine averages, and 0/1 flags
+    saying why a row has no value. `extra`: further labelled columns of target/indicator/realisation
+    for the caller (the inspector workbook shows the same rows). The one home of an indicator's value.
+
+    Nothing is skipped silently: an indicator without realisation counts 0 or blocks the result (the
+    scheme's ``missing_realisation``); a target of 0, a target without indicators or an indicator whose
+    formula the scheme lacks always blocks it (the caller turns the flags into reasons)."""
     allowed = rules.allowed_formulas
     if not allowed:
         raise ScoringError(f"Skema {rules.code} belum memiliki rumus indikator.")
@@ -129,28 +152,73 @@ def skp_subquery(rules: Rules, period_id: int):
               .group_by(real_t.c.indicator_id).subquery("latest"))
     r, t, lib = real_t.c.value, ind_t.c.target_value, ind_t.c.lower_is_better
     single = len(set(rules.default_formula.values()) | set(allowed)) == 1
-    # stage 1: per indicator, each formula's inner value (its whole value when it has no stages)
-    stage1 = {code: (FORMULAS[code].pre(r, t, lib) if FORMULAS[code].post else
-                     FORMULAS[code].sql(r, t, lib, rules.bands)) for code in allowed}
-    cols = [tg_t.c.work_plan_id.label("wp_id"), ind_t.c.target_id.label("target_id"),
-            *[v.label(f"f_{i}") for i, v in enumerate(stage1.values())]]
-    if not single:
+    # stage 1: per target and indicator the inputs (plus their exact units on SQLite, and the floored
+    # capaian once when a formula maps it)
+    cols = [tg_t.c.work_plan_id.label("wp_id"), tg_t.c.id.label("target_id"), ind_t.c.id.label("ind_id"),
+            r.label("r"), t.label("t"), lib.label("lib"), *extra]
+    if single:
+        cols.append(case((ind_t.c.id.is_not(None), literal(allowed[0], String)), else_=null()).label("formula"))
+    else:
         cols.append(_effective_formula(rules, ind_t.c.formula_code, ind_t.c.aspect).label("formula"))
+    capaian = any(FORMULAS[code].uses_capaian for code in allowed)
+    ratio_edge = any(FORMULAS[code].uses_ratio_edge for code in allowed)
+    if capaian or ratio_edge:  # the exact forms once per row (integer units on SQLite)
+        cols.append(ex.exact(t).label("te"))
+        if capaian:
+            cols.append(ex.exact(Exact.numerator(r, t, lib)).label("xe"))
+        if ratio_edge:
+            cols.append(ex.exact(r).label("re"))
+    if capaian:
+        cols.append(sql_capaian(r, t, lib, ex).label("c"))
     inner = fenced(select(*cols)
-                   .select_from(ind_t.join(latest, latest.c.indicator_id == ind_t.c.id)
-                                .join(real_t, real_t.c.id == latest.c.rid)
-                                .join(tg_t, tg_t.c.id == ind_t.c.target_id))).subquery("iv1")
-    # stage 2: the formula's mapping of its inner value
-    values = {code: (FORMULAS[code].post(inner.c[f"f_{i}"], rules.bands) if FORMULAS[code].post
-                     else inner.c[f"f_{i}"]) for i, code in enumerate(stage1)}
+                   .select_from(tg_t.join(wp_t, wp_t.c.id == tg_t.c.work_plan_id)
+                                .outerjoin(ind_t, ind_t.c.target_id == tg_t.c.id)
+                                .outerjoin(latest, latest.c.indicator_id == ind_t.c.id)
+                                .outerjoin(real_t, real_t.c.id == latest.c.rid))
+                   .where(wp_t.c.period_id == period_id, wp_t.c.status.in_(SCORABLE_PLAN_STATUSES))
+                   ).subquery("iv1")
+    row = Row(inner.c.r, inner.c.t, inner.c.lib, inner.c.get("xe"), inner.c.get("re"), inner.c.get("te"),
+              inner.c.get("c"))
+    # stage 2: the formula's value; a missing realisation by the policy; a target of 0 has none
+    values = {code: FORMULAS[code].sql(row, rules.bands, ex) for code in allowed}
     if single:
         value = values[allowed[0]]
+        no_formula = false()
     else:
         value = case(*[(inner.c.formula == code, v) for code, v in values.items()], else_=null())
-    iv = select(inner.c.wp_id, inner.c.target_id, value.label("v")).subquery("iv")
-    tv = (select(iv.c.wp_id, func.avg(iv.c.v).label("tv"))
+        no_formula = and_(inner.c.r.is_not(None), inner.c.t != 0, inner.c.formula.is_(None))
+    missing = num(0) if rules.missing_realisation == "zero" else null()
+    v = case((inner.c.ind_id.is_(None), null()), (inner.c.r.is_(None), missing), (inner.c.t == 0, null()),
+             else_=value)
+
+    def flag(cond):
+        return case((cond, 1), else_=0)
+
+    flags = {"unrealised": and_(inner.c.ind_id.is_not(None), inner.c.r.is_(None)),
+             "zero_target": and_(inner.c.r.is_not(None), inner.c.t == 0),
+             "no_formula": no_formula,
+             "no_indicator": inner.c.ind_id.is_(None)}
+    return select(inner, v.label("v"), *[flag(c).label(k) for k, c in flags.items()]).subquery("iv")
+
+
+def skp_subquery(rules: Rules, period_id: int, ex: Exact = Exact()):
+    """(wp_id, skp, n_unrealised, n_zero_target, n_no_formula, n_no_indicator) per scorable work plan:
+    the mean over targets of the mean of their indicator values (:func:`indicator_rows`), and the
+    number of rows of each flag."""
+    iv = indicator_rows(rules, period_id, ex)
+    tv = (select(iv.c.wp_id, func.avg(iv.c.v).label("tv"), *[func.sum(iv.c[k]).label(k) for k in INDICATOR_FLAGS])
           .group_by(iv.c.wp_id, iv.c.target_id).subquery("tv"))
-    return select(tv.c.wp_id, func.avg(tv.c.tv).label("skp")).group_by(tv.c.wp_id).subquery("skp")
+    return (select(tv.c.wp_id, func.avg(tv.c.tv).label("skp"),
+                   *[func.sum(tv.c[k]).label(f"n_{k}") for k in INDICATOR_FLAGS])
+            .group_by(tv.c.wp_id).subquery("skp"))
+
+
+SCORE_LIMIT = Decimal(1000)  # what NUMERIC(7,4) holds after rounding to 4 decimals: |value| < 1000
+
+
+def bounded(x):
+    """`x` when a score column can store it, else NULL (the caller records why)."""
+    return case((and_(x > num(-SCORE_LIMIT), x < num(SCORE_LIMIT)), x), else_=null())
 
 
 def _final_sql(rules: Rules, cols: dict):
@@ -167,18 +235,44 @@ def _final_sql(rules: Rules, cols: dict):
     return (cols["skp"] * num(w_skp) + cols["perilaku"] * num(w_beh)) / num(total)
 
 
-def _band_predicate_sql(rules: Rules, final_value, innovation):
-    fv = final_value
-    if rules.round_decimals is not None:
-        fv = func.round(fv, literal_column(str(int(rules.round_decimals))))
+def band_units(rules: Rules, value):
+    """The value compared with the predicate bands, as an exact integer count of 1/10000 units:
+    rounded to the scheme's decimals (half up = away from zero, like ROUND; or half to even) with
+    integer arithmetic, identical on SQLite, PostgreSQL and MariaDB. `value` has at most 4 decimals."""
+    x = Exact.units(value)
+    d = rules.round_decimals
+    if d is None or d >= 4:
+        return x
+    m = 10 ** (4 - d)
+    big_m = literal_column(str(m), BigInteger)
+    rem = x % big_m  # sign of x (C semantics on all three databases)
+    whole = (x - rem) / big_m  # exact: x - rem is a multiple of m
+    twice = func.abs(rem) * literal_column("2", BigInteger)
+    if rules.rounding_mode == "half_even":
+        up = or_(twice > big_m, and_(twice == big_m, func.abs(whole) % literal_column("2", BigInteger) == 1))
+    else:
+        up = twice >= big_m
+    away = case((up, case((x < 0, -1), else_=1)), else_=0)
+    return (whole + away) * big_m
+
+
+def _units(value) -> int:
+    return int((Decimal(value) * 10000).to_integral_value())
+
+
+def _band_predicate_sql(rules: Rules, units, innovation):
+    """The predicate from the banded value (:func:`band_units`); below every band: the lowest band."""
     whens = []
     for b in rules.ordered_predicate_bands():
-        conds = [fv >= num(b.lower)]
+        conds = [units >= _units(b.lower)]
         if b.upper is not None:
-            conds.append(fv < num(b.upper))
+            conds.append(units < _units(b.upper))
         if b.requires_innovation:
             conds.append(innovation == true())
         whens.append((and_(*conds), literal(b.label, String)))
+    low = rules.lowest_band()
+    if low is not None:
+        whens.append((units < _units(low.lower), literal(low.label, String)))
     if not whens:
         return null()
     return case(*whens, else_=null())
@@ -191,24 +285,6 @@ def _category_sql(rules: Rules, dimension: str, value_col):
     return case(*[(value_col >= num(lower), literal(cat, String)) for lower, cat in ts], else_=null())
 
 
-def _aspect_aggregate(rules: Rules, period_id: int, ratees=None):
-    """(ratee_id, role, aspect_id, average, raters, structural_only) before the structural filter.
-
-    Grouped first and joined to the scheme's aspects after: the aspect join then runs once per group
-    instead of once per rating (ratings of aspects outside the scheme are dropped by that join)."""
-    agg = (select(ra_t.c.ratee_id, ra_t.c.role, br_t.c.aspect_id,
-                  type_coerce(r4(func.avg(br_t.c.value)), sd_t.c.average.type).label("average"),
-                  func.count().label("raters"))
-           .select_from(br_t.join(ra_t, ra_t.c.id == br_t.c.assignment_id))
-           .where(ra_t.c.period_id == period_id, ra_t.c.status == "submitted",
-                  *([] if ratees is None else [ra_t.c.ratee_id.in_(ratees)]))
-           .group_by(ra_t.c.ratee_id, ra_t.c.role, br_t.c.aspect_id)
-           .subquery("agg0"))
-    return (select(agg, ba_t.c.structural_only)
-            .select_from(agg.join(ba_t, and_(ba_t.c.id == agg.c.aspect_id, ba_t.c.scheme_id == rules.scheme_id)))
-            .subquery("agg"))
-
-
 def _structural_plan(period_id: int, employee_id):
     """True when the employee's work plan of the period is on a structural position."""
     return exists(
@@ -219,45 +295,51 @@ def _structural_plan(period_id: int, employee_id):
         .where(wp_t.c.period_id == period_id, wp_t.c.employee_id == employee_id, pk_t.c.structural == true()))
 
 
-def aspect_averages(rules: Rules, period_id: int, ratees=None):
-    """(ratee_id, role, aspect_id, average, raters): per ratee, rater role and aspect of the
-    scheme the mean of the submitted ratings (ROUND 4) and the number of ratings. Aspects for
-    structural positions only count for ratees whose work plan of the period is on a structural position.
+def detail_select(rules: Rules, period_id: int, *result_conditions, ratees=None):
+    """(result_id, role, aspect_id, average, raters) of the period's results matching
+    `result_conditions`, computed from the submitted ratings: per result, rater role and aspect of the
+    scheme the mean of the ratings (ROUND 4) and their number. Aspects for structural positions only
+    count for employees whose work plan of the period is on a structural position.
 
     The behaviour details behind a result (explanation, export, what approval stores); the engine
-    computes the same role averages without materialising them (:func:`role_sums`). `ratees` (ids or a
-    SELECT of employee ids) limits the work to those employees."""
-    agg = _aspect_aggregate(rules, period_id, ratees)
-    cols = [agg.c.ratee_id, agg.c.role, agg.c.aspect_id, agg.c.average, agg.c.raters]
-    if not rules.has_structural_only:
-        return select(*cols).subquery("aa")
-    return (select(*cols).where(or_(agg.c.structural_only == false(), _structural_plan(period_id, agg.c.ratee_id)))
-            .subquery("aa"))
-
-
-def detail_select(rules: Rules, period_id: int, *result_conditions, ratees=None):
-    """(result_id, role, aspect_id, average, raters) of the period's results, computed from the ratings."""
-    aa = aspect_averages(rules, period_id, ratees)
-    return (select(sr_t.c.id.label("result_id"), aa.c.role, aa.c.aspect_id, aa.c.average, aa.c.raters)
-            .select_from(aa.join(sr_t, and_(sr_t.c.period_id == period_id, sr_t.c.employee_id == aa.c.ratee_id)))
-            .where(*result_conditions))
+    computes the same role averages without materialising them (:func:`role_sums`). The ratings are
+    reached from the results (so a few results read only their own ratings), grouped with the result's
+    id, and joined to the scheme's aspects per group. `ratees` (ids) further limits the ratings read."""
+    agg = (select(sr_t.c.id.label("result_id"), sr_t.c.employee_id.label("ratee_id"), ra_t.c.role,
+                  br_t.c.aspect_id, type_coerce(r4(func.avg(br_t.c.value)), sd_t.c.average.type).label("average"),
+                  func.count().label("raters"))
+           .select_from(sr_t.join(ra_t, and_(ra_t.c.period_id == sr_t.c.period_id,
+                                             ra_t.c.ratee_id == sr_t.c.employee_id))
+                        .join(br_t, br_t.c.assignment_id == ra_t.c.id))
+           .where(sr_t.c.period_id == period_id, ra_t.c.status == "submitted", *result_conditions,
+                  *([] if ratees is None else [ra_t.c.ratee_id.in_(ratees)]))
+           .group_by(sr_t.c.id, sr_t.c.employee_id, ra_t.c.role, br_t.c.aspect_id)
+           .subquery("agg"))
+    sel = (select(agg.c.result_id, agg.c.role, agg.c.aspect_id, agg.c.average, agg.c.raters)
+           .select_from(agg.join(ba_t, and_(ba_t.c.id == agg.c.aspect_id, ba_t.c.scheme_id == rules.scheme_id))))
+    if rules.has_structural_only:
+        sel = sel.where(or_(ba_t.c.structural_only == false(), _structural_plan(period_id, agg.c.ratee_id)))
+    return sel
 
 
 def freeze_details(session, result_ids) -> None:
     """Store the behaviour details of these results where they are approved/published and have none
     yet (called when results are approved), so later changes of ratings do not alter what was signed
-    off. Only the ratings of those results' employees are read."""
+    off. Only the ratings of those results' employees are read: the results are addressed by their
+    (period, employee), which is unique, so the ratings are reached through the rater assignments'
+    ratee index (an IN list on the result ids would be walked for every rating on SQLite)."""
     ids = sorted(set(result_ids))
     for i in range(0, len(ids), 2000):
         chunk = ids[i:i + 2000]
-        keys = session.execute(select(sr_t.c.period_id, sr_t.c.scheme_id).where(sr_t.c.id.in_(chunk))
-                               .distinct()).all()
-        for pid, scheme_id in keys:
+        groups: dict[tuple, list[int]] = {}
+        for pid, scheme_id, employee_id in session.execute(
+                select(sr_t.c.period_id, sr_t.c.scheme_id, sr_t.c.employee_id).where(sr_t.c.id.in_(chunk))):
+            groups.setdefault((pid, scheme_id), []).append(employee_id)
+        for (pid, scheme_id), employees in groups.items():
             rules = load_rules(session.get(ScoringScheme, scheme_id))
-            mine = and_(sr_t.c.id.in_(chunk), sr_t.c.period_id == pid, sr_t.c.scheme_id == scheme_id)
             stored = exists(select(literal(1)).where(sd_t.c.result_id == sr_t.c.id))
-            sel = detail_select(rules, pid, mine, sr_t.c.status.in_(KEPT_STATUSES), ~stored,
-                                ratees=select(sr_t.c.employee_id).where(mine))
+            sel = detail_select(rules, pid, sr_t.c.scheme_id == scheme_id, sr_t.c.status.in_(KEPT_STATUSES),
+                                ~stored, ratees=employees)
             session.execute(insert(sd_t).from_select(["result_id", "role", "aspect_id", "average", "raters"], sel))
 
 
@@ -307,11 +389,35 @@ def _role_average(rules: Rules, roles, role: str, structural):
 
 # --- the run ---------------------------------------------------------------------------------------
 
+def _text(value: str):
+    return literal(value, String)
+
+
+def _note_piece(cond, *parts):
+    """(cond, a sentence of the result's note when `cond` holds); parts: text literals and SQL integers."""
+    text = None
+    for part in parts:
+        piece = _text(part) if isinstance(part, str) else cast(part, String)
+        text = piece if text is None else text + piece
+    return cond, case((cond, text + _text(" ")), else_=_text(""))
+
+
+def _policy_sentences(rules: Rules) -> list[str]:
+    from models.base import MISSING_REALISATION, MISSING_SUPERIOR
+
+    out = [MISSING_REALISATION.get(rules.missing_realisation, rules.missing_realisation) + "."]
+    if rules.rater_weights.get("atasan", 0) > 0:
+        out.append(MISSING_SUPERIOR.get(rules.missing_superior, rules.missing_superior) + ".")
+    return out
+
+
 def score_period(session, period: Period, *, user=None) -> dict:
     """Compute every scorable employee of the period set-based. Returns a summary dict.
 
     Results already approved or published are never touched (reported as skipped). Idempotent:
-    a rerun replaces the 'computed' results with freshly computed ones.
+    a rerun replaces the 'computed' results with freshly computed ones. An employee whose data give
+    no value (missing data under the scheme's policy, a value beyond what a score column holds) gets a
+    result without it and a note saying why; the period is still scored (the summary lists them).
     """
     from kinerja_admin.audit import record
 
@@ -329,6 +435,7 @@ def score_period(session, period: Period, *, user=None) -> dict:
     except SchemeError as err:
         raise ScoringError(f"Skema {scheme.code} tidak sah: {err}") from err
     rules = load_rules(scheme)
+    ex = Exact.for_session(session)
     pid = period.id
     now = utcnow()
 
@@ -339,14 +446,39 @@ def score_period(session, period: Period, *, user=None) -> dict:
 
     # 2. one INSERT ... SELECT, layer by layer so that each figure is computed from the rounded
     # figures before it, exactly as stored.
-    skp = skp_subquery(rules, pid)
+    sel = _result_select(session, rules, pid, ex, now)
+    fields = list(sel.selected_columns.keys())
+    stmt = insert(sr_t).from_select(fields, sel)
+    if ex.sqlite:  # SQLite stores any number: the bounds above are the only check, and they hold
+        session.execute(stmt)
+    else:
+        savepoint = session.begin_nested()
+        try:
+            session.execute(stmt)
+        except DBAPIError as err:
+            savepoint.rollback()
+            raise ScoringError(_overflow_message(session, sel, period)) from err
+        savepoint.commit()
+
+    summary = _summary(session, period, rules)
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    record("score", "period", pid, user=user, period_id=pid, session=session,
+           changes={k: v for k, v in summary.items() if k not in ("warnings", "failed", "not_judged_plans")},
+           reason=f"Hitung nilai dengan skema {rules.code} v{rules.version}")
+    session.flush()
+    session.expire_all()
+    return summary
+
+
+def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
+    """The SELECT whose rows the engine inserts into score_result (named like its columns)."""
+    skp = skp_subquery(rules, pid, ex)
     roles = role_sums(rules, pid)
-    structural = None
-    if rules.has_structural_only:
-        plan_pos = pos_t.alias("plan_pos")
-        plan_kind = pk_t.alias("plan_kind")
-        plan_emp = emp_t.alias("plan_emp")
-        structural = func.coalesce(plan_kind.c.structural, false()) == true()
+    plan_pos = pos_t.alias("plan_pos")
+    plan_kind = pk_t.alias("plan_kind")
+    plan_emp = emp_t.alias("plan_emp")
+    # the structural flag decides (and is recorded) only where the scheme has structural-only aspects
+    structural = func.coalesce(plan_kind.c.structural, false()) == true()
     kept = sr_t.alias("kept")
     role_cols = {}
     public = None
@@ -355,9 +487,9 @@ def score_period(session, period: Period, *, user=None) -> dict:
         from kinerja_admin.settings import get_setting
 
         public = masyarakat_query(pid, max(1, int(get_setting("public.min_responses", session)))).subquery("mq")
-        lo, hi = scheme.scale_min, scheme.scale_max
+        lo, hi = rules.scale_min, rules.scale_max
     for role, col in ROLE_COLUMNS.items():
-        role_cols[col] = _role_average(rules, roles, role, structural)
+        role_cols[col] = _role_average(rules, roles, role, structural if rules.has_structural_only else None)
         if role == "masyarakat" and public is not None:
             # citizens' ratings of named employees, mapped linearly from 1-4 onto the scheme scale,
             # unless raters of that role were assigned explicitly
@@ -366,21 +498,39 @@ def score_period(session, period: Period, *, user=None) -> dict:
     frm = (wp_t.outerjoin(skp, skp.c.wp_id == wp_t.c.id)
            .outerjoin(roles, roles.c.ratee_id == wp_t.c.employee_id)
            .outerjoin(kept, and_(kept.c.period_id == pid, kept.c.employee_id == wp_t.c.employee_id)))
-    if public is not None:
-        frm = frm.outerjoin(public, public.c.employee_id == wp_t.c.employee_id)
-    if structural is not None:
+    if rules.has_structural_only:
         frm = (frm.outerjoin(plan_emp, plan_emp.c.id == wp_t.c.employee_id)
                .outerjoin(plan_pos, plan_pos.c.id == func.coalesce(wp_t.c.position_id, plan_emp.c.position_id))
                .outerjoin(plan_kind, plan_kind.c.id == plan_pos.c.kind_id))
+    public_cols = [cast(null(), Integer).label("public_responses"), cast(null(), Integer).label("public_score_sum")]
+    if public is not None:
+        frm = frm.outerjoin(public, public.c.employee_id == wp_t.c.employee_id)
+        public_cols = [public.c.responses.label("public_responses"),
+                       cast(public.c.score_sum, Integer).label("public_score_sum")]
+    blocked = or_(func.coalesce(skp.c.n_zero_target, 0) > 0, func.coalesce(skp.c.n_no_indicator, 0) > 0,
+                  func.coalesce(skp.c.n_no_formula, 0) > 0)
+    if rules.missing_realisation == "block":
+        blocked = or_(blocked, func.coalesce(skp.c.n_unrealised, 0) > 0)
     l1 = (select(wp_t.c.id.label("work_plan_id"), wp_t.c.employee_id, wp_t.c.unit_id, wp_t.c.innovation,
-                 wp_t.c.hasil_rating, wp_t.c.perilaku_rating, r4(skp.c.skp).label("skp_value"),
-                 *[c.label(col) for col, c in role_cols.items()])
+                 wp_t.c.hasil_rating, wp_t.c.perilaku_rating,
+                 # a NULL the databases type as boolean (PostgreSQL types a bare NULL column as text)
+                 (structural if rules.has_structural_only else case((false(), false()), else_=null()))
+                 .label("structural"),
+                 (skp.c.wp_id.is_not(None)).label("has_targets"),
+                 func.coalesce(skp.c.n_unrealised, 0).label("n_unrealised"),
+                 func.coalesce(skp.c.n_zero_target, 0).label("n_zero_target"),
+                 func.coalesce(skp.c.n_no_formula, 0).label("n_no_formula"),
+                 func.coalesce(skp.c.n_no_indicator, 0).label("n_no_indicator"),
+                 r4(case((blocked, null()), else_=skp.c.skp)).label("skp4"),
+                 *public_cols, *[c.label(col) for col, c in role_cols.items()])
           .select_from(frm)
           .where(wp_t.c.period_id == pid, wp_t.c.status.in_(SCORABLE_PLAN_STATUSES), kept.c.id.is_(None)))
     l1 = fenced(l1).subquery("l1")
-    # behaviour: weighted mean over the roles present (weights renormalised)
+    # behaviour: weighted mean over the roles present (weights renormalised); without the superior's
+    # rating none when the scheme says so
     weighted = [(l1.c[ROLE_COLUMNS[r]], w) for r, w in rules.rater_weights.items() if w > 0]
     behaviour = cast(null(), sr_t.c.behaviour_value.type)
+    superior_blocks = rules.missing_superior == "block" and rules.rater_weights.get("atasan", 0) > 0
     if weighted:
         numer = denom = None
         for col, w in weighted:
@@ -389,51 +539,138 @@ def score_period(session, period: Period, *, user=None) -> dict:
             numer = n_term if numer is None else numer + n_term
             denom = d_term if denom is None else denom + d_term
         behaviour = r4(numer * num(1) / func.nullif(denom, 0))
-    l2 = fenced(select(l1, behaviour.label("behaviour_value"))).subquery("l2")
+        if superior_blocks:
+            behaviour = case((l1.c.atasan_avg.is_(None), null()), else_=behaviour)
+    l2 = fenced(select(l1, bounded(l1.c.skp4).label("skp_value"), bounded(behaviour).label("behaviour_value"))
+                ).subquery("l2")
     cols = {"skp": l2.c.skp_value, "perilaku": l2.c.behaviour_value}
     cols.update({role: l2.c[col] for role, col in ROLE_COLUMNS.items()})
     final = _final_sql(rules, cols)
     final_col = cast(null(), sr_t.c.final_value.type) if final is None else r4(final)
-    l3 = fenced(select(l2, final_col.label("final_value"))).subquery("l3")
+    l3 = fenced(select(l2, final_col.label("final4"))).subquery("l3")
+    extra = [bounded(l3.c.final4).label("final_value")]
     if rules.kind == "matrix":
         if rules.rater_decides:
             # penentu rating = pejabat penilai (PermenPANRB 6/2022): the rater's judgement is the category;
-            # without it there is none, and no predicate ("belum dinilai atasan", see _summary)
+            # without it there is none, and no predicate ("belum dinilai atasan", a note per employee)
             hasil_cat, perilaku_cat = l3.c.hasil_rating, l3.c.perilaku_rating
         else:
             hasil_cat = func.coalesce(l3.c.hasil_rating, _category_sql(rules, "hasil", l3.c.skp_value))
             perilaku_cat = func.coalesce(l3.c.perilaku_rating, _category_sql(rules, "perilaku", l3.c.behaviour_value))
-        l4 = select(l3, hasil_cat.label("hasil_category"), perilaku_cat.label("perilaku_category"))
-        l4 = fenced(l4).subquery("l4")
-        cells = [(and_(l4.c.hasil_category == h, l4.c.perilaku_category == p), literal(label, String))
+        extra += [hasil_cat.label("hasil_category"), perilaku_cat.label("perilaku_category")]
+    else:
+        extra.append(band_units(rules, bounded(l3.c.final4)).label("band_units"))
+    top = fenced(select(l3, *extra)).subquery("l4")
+    notes = [
+        _note_piece(~top.c.has_targets, "SKP tidak dihitung: rencana kerja belum memiliki sasaran."),
+        _note_piece(top.c.n_no_indicator > 0, "SKP tidak dihitung: ", top.c.n_no_indicator,
+                    " sasaran belum memiliki indikator."),
+        _note_piece(top.c.n_zero_target > 0, "SKP tidak dihitung: ", top.c.n_zero_target,
+                    " indikator bertarget 0 sehingga capaiannya tidak dapat dihitung."),
+        _note_piece(top.c.n_no_formula > 0, "SKP tidak dihitung: ", top.c.n_no_formula,
+                    " indikator memakai rumus yang tidak ada di skema."),
+    ]
+    if rules.missing_realisation == "block":
+        notes.append(_note_piece(top.c.n_unrealised > 0, "SKP tidak dihitung: ", top.c.n_unrealised,
+                                 " indikator belum memiliki realisasi (kebijakan skema: menahan nilai)."))
+    else:
+        notes.append(_note_piece(top.c.n_unrealised > 0, "", top.c.n_unrealised,
+                                 " indikator tanpa realisasi dihitung 0 (kebijakan skema)."))
+    notes.append(_note_piece(and_(top.c.skp4.is_not(None), top.c.skp_value.is_(None)),
+                             "Nilai SKP di luar rentang yang dapat disimpan (-999,9999 sampai 999,9999): "
+                             "periksa realisasi dan target."))
+    any_role = or_(*[top.c[col].is_not(None) for col, w in ((ROLE_COLUMNS[r], w) for r, w in
+                                                               rules.rater_weights.items()) if w > 0]) \
+        if weighted else false()
+    if superior_blocks:
+        notes.append(_note_piece(top.c.atasan_avg.is_(None),
+                                 "Nilai perilaku tidak dihitung: atasan belum menilai (kebijakan skema)."))
+    elif weighted:
+        notes.append(_note_piece(~any_role, "Nilai perilaku tidak dihitung: belum ada penilaian perilaku."))
+    if final is not None:
+        notes.append(_note_piece(and_(top.c.final4.is_not(None), top.c.final_value.is_(None)),
+                                 "Nilai akhir di luar rentang yang dapat disimpan: periksa rumus nilai akhir."))
+        notes.append(_note_piece(and_(top.c.final4.is_(None), top.c.skp_value.is_not(None),
+                                      top.c.behaviour_value.is_not(None)),
+                                 "Nilai akhir tidak dapat dihitung dengan rumus nilai akhir skema "
+                                 "(misalnya pembagian dengan nol)."))
+    if rules.kind == "matrix" and rules.rater_decides:
+        notes.append(_note_piece(or_(top.c.hasil_rating.is_(None), top.c.perilaku_rating.is_(None)),
+                                 "Belum dinilai atasan: pejabat penilai belum menetapkan rating hasil kerja dan "
+                                 "rating perilaku (skema: penentu rating pejabat penilai)."))
+    if rules.kind == "matrix":
+        cells = [(and_(top.c.hasil_category == h, top.c.perilaku_category == p), literal(label, String))
                  for (h, p), label in sorted(rules.matrix.items())]
         predicate = case(*cells, else_=null()) if cells else null()
-        hasil, perilaku = l4.c.hasil_category, l4.c.perilaku_category
-        top = l4
+        hasil, perilaku = top.c.hasil_category, top.c.perilaku_category
+        hasil_source = case((top.c.hasil_rating.is_not(None), _text("penilai")),
+                            (top.c.hasil_category.is_not(None), _text("ambang")), else_=null())
+        perilaku_source = case((top.c.perilaku_rating.is_not(None), _text("penilai")),
+                               (top.c.perilaku_category.is_not(None), _text("ambang")), else_=null())
+        notes.append(_note_piece(top.c.hasil_category.is_(None),
+                                 "Rating hasil kerja belum ada: belum ditetapkan penilai dan nilai SKP tidak ada."))
+        notes.append(_note_piece(top.c.perilaku_category.is_(None),
+                                 "Rating perilaku belum ada: belum ditetapkan penilai dan nilai perilaku tidak ada."))
     else:
-        top = l3
-        predicate = _band_predicate_sql(rules, l3.c.final_value, l3.c.innovation)
-        hasil = perilaku = null()
+        predicate = _band_predicate_sql(rules, top.c.band_units, top.c.innovation)
+        hasil = perilaku = hasil_source = perilaku_source = null()
+        low = rules.lowest_band()
+        if low is not None:
+            notes.append(_note_piece(top.c.band_units < _units(low.lower),
+                                     f"Nilai akhir di bawah rentang predikat terendah ({_fmt(low.lower)}); "
+                                     f"diberi predikat terendah {low.label}."))
+    note = None
+    for _, piece in notes:
+        note = piece if note is None else note + piece
+    # most results have nothing to say: one test instead of concatenating empty sentences
+    note = case((or_(*[cond for cond, _ in notes]), func.nullif(func.trim(note), _text(""))), else_=null())
     fields = {"period_id": literal(pid, Integer), "employee_id": top.c.employee_id,
               "work_plan_id": top.c.work_plan_id, "unit_id": top.c.unit_id,
               "scheme_id": literal(rules.scheme_id, Integer), "scheme_version": literal(rules.version, Integer),
               "skp_value": top.c.skp_value, "behaviour_value": top.c.behaviour_value,
               "final_value": top.c.final_value, "predicate": predicate,
               "hasil_category": hasil, "perilaku_category": perilaku,
-              **{col: top.c[col] for col in ROLE_COLUMNS.values()},
+              **{col: bounded(top.c[col]) for col in ROLE_COLUMNS.values()},
+              "innovation": top.c.innovation, "structural": top.c.structural,
+              "hasil_source": hasil_source, "perilaku_source": perilaku_source,
+              "public_responses": top.c.public_responses, "public_score_sum": top.c.public_score_sum,
+              "note": note,
               "status": literal("computed", String), "computed_at": literal(now, DateTime),
               "version": literal(1, Integer), "created_at": literal(now, DateTime),
               "updated_at": literal(now, DateTime)}
-    session.execute(insert(sr_t).from_select(list(fields), select(*fields.values())))
+    return select(*[v.label(k) for k, v in fields.items()])
 
-    summary = _summary(session, period, rules)
-    summary["seconds"] = round(time.perf_counter() - started, 3)
-    record("score", "period", pid, user=user, period_id=pid, session=session,
-           changes={k: v for k, v in summary.items() if k not in ("warnings", "not_judged_plans")},
-           reason=f"Hitung nilai dengan skema {rules.code} v{rules.version}")
-    session.flush()
-    session.expire_all()
-    return summary
+
+def _fmt(value) -> str:
+    from kinerja_admin.numbers import format_id
+
+    return format_id(Decimal(value))
+
+
+def _overflow_message(session, sel, period: Period) -> str:
+    """The database refused a value (beyond a score column): name the employees and values. Only
+    reached if a value escaped the bounds checked in SQL."""
+    limit = Decimal("999.9999")
+    numeric = ["skp_value", "behaviour_value", "final_value", *ROLE_COLUMNS.values()]
+    bad = []
+    for row in session.execute(select(*[sel.selected_columns[c] for c in ["employee_id", *numeric]])):
+        over = [(c, v) for c, v in zip(numeric, row[1:]) if v is not None and abs(Decimal(str(v))) > limit]
+        if over:
+            bad.append((row[0], over))
+    names = dict(session.execute(select(emp_t.c.id, emp_t.c.name + _text(" (NIP ") + emp_t.c.nip + _text(")"))
+                                 .where(emp_t.c.id.in_([b[0] for b in bad[:20]] or [0]))).all())
+    labels = {"skp_value": "nilai SKP", "behaviour_value": "nilai perilaku", "final_value": "nilai akhir"}
+    parts = [f"{names.get(eid, eid)}: " + ", ".join(f"{labels.get(c, c.replace('_avg', ''))} {_fmt(v)}"
+                                                    for c, v in over) for eid, over in bad[:20]]
+    if not parts:
+        return (f"Periode {period.code}: basis data menolak menyimpan hasil penilaian. Tidak ada nilai yang "
+                "disimpan; hubungi administrator.")
+    more = f" dan {len(bad) - 20} pegawai lain" if len(bad) > 20 else ""
+    return (f"Periode {period.code}: nilai berikut melebihi yang dapat disimpan (paling besar 999,9999), tidak ada "
+            f"nilai yang disimpan: {'; '.join(parts)}{more}. Periksa realisasi dan target pegawai tersebut.")
+
+
+FAILED_LISTED = 200  # employees listed by name in a summary (all are counted)
 
 
 def _summary(session, period: Period, rules: Rules) -> dict:
@@ -441,17 +678,23 @@ def _summary(session, period: Period, rules: Rules) -> dict:
     rows = session.execute(
         select(sr_t.c.status, sr_t.c.predicate, func.count(),
                func.sum(case((sr_t.c.skp_value.is_(None), 1), else_=0)),
-               func.sum(case((sr_t.c.behaviour_value.is_(None), 1), else_=0)))
+               func.sum(case((sr_t.c.behaviour_value.is_(None), 1), else_=0)),
+               func.sum(case((sr_t.c.note.is_not(None), 1), else_=0)))
         .where(sr_t.c.period_id == pid).group_by(sr_t.c.status, sr_t.c.predicate)).all()
     computed = sum(r[2] for r in rows if r[0] == "computed")
     skipped = sum(r[2] for r in rows if r[0] != "computed")
     predicates = Counter()
-    for status, pred, n, _, _ in rows:
+    for status, pred, n, _, _, _ in rows:
         if status == "computed":
             predicates[pred or "-"] += n
     unscorable = session.scalar(
         select(func.count()).select_from(wp_t)
         .where(wp_t.c.period_id == pid, wp_t.c.status.not_in(SCORABLE_PLAN_STATUSES))) or 0
+    failed_rows = session.execute(
+        select(emp_t.c.nip, emp_t.c.name, sr_t.c.note).join(emp_t, emp_t.c.id == sr_t.c.employee_id)
+        .where(sr_t.c.period_id == pid, sr_t.c.status == "computed", sr_t.c.predicate.is_(None))
+        .order_by(emp_t.c.name, emp_t.c.nip).limit(FAILED_LISTED))
+    failed = [{"nip": nip, "name": name, "reason": note or "Data belum lengkap."} for nip, name, note in failed_rows]
     summary = {
         "period": period.code,
         "scheme": rules.code,
@@ -462,7 +705,10 @@ def _summary(session, period: Period, rules: Rules) -> dict:
         "without_skp": int(sum(r[3] or 0 for r in rows if r[0] == "computed")),
         "without_behaviour": int(sum(r[4] or 0 for r in rows if r[0] == "computed")),
         "without_predicate": int(predicates.get("-", 0)),
+        "with_note": int(sum(r[5] or 0 for r in rows if r[0] == "computed")),
         "predicates": dict(sorted(predicates.items())),
+        "policy": " ".join(_policy_sentences(rules)),
+        "failed": failed,
     }
     summary["not_judged"], summary["not_judged_plans"] = _not_judged(session, pid, rules)
     if rules.kind == "matrix":
@@ -479,7 +725,7 @@ NOT_JUDGED = "belum dinilai atasan"
 
 def _not_judged(session, period_id: int, rules: Rules, shown: int = 10) -> tuple[int, list[str]]:
     """Computed results left without a predicate because the rater has not judged the plan (only when
-    the scheme's penentu rating is the rater): how many, and the first few as "SKP <period> - <name>"."""
+    the scheme's penentu rating is the rater): how many, and the first few employees' names."""
     if not rules.rater_decides:
         return 0, []
     cond = and_(sr_t.c.period_id == period_id, sr_t.c.status == "computed", sr_t.c.predicate.is_(None),
@@ -490,8 +736,9 @@ def _not_judged(session, period_id: int, rules: Rules, shown: int = 10) -> tuple
     return int(count), list(names)
 
 
-def summary_message(summary: dict) -> str:
-    """One Indonesian sentence for flash messages and the CLI."""
+def summary_message(summary: dict, *, listed: int = 5) -> str:
+    """Indonesian sentences for flash messages and the CLI (the first `listed` employees without a
+    predicate named with the reason)."""
     parts = [f"Periode {summary['period']}: {summary['computed']} nilai dihitung dengan skema "
              f"{summary['scheme']} v{summary['scheme_version']}"]
     if summary["skipped_final"]:
@@ -504,8 +751,17 @@ def summary_message(summary: dict) -> str:
         more = " dan lainnya" if not_judged > len(summary.get("not_judged_plans", [])) else ""
         parts.append(f"{not_judged} {NOT_JUDGED} (tanpa predikat: {names}{more})")
     if summary["without_predicate"] - not_judged > 0:
-        parts.append(f"{summary['without_predicate'] - not_judged} belum berpredikat (data belum lengkap)")
-    return "; ".join(parts) + "."
+        parts.append(f"{summary['without_predicate'] - not_judged} pegawai belum berpredikat karena data "
+                     "(alasan per pegawai di bawah)")
+    text = "; ".join(parts) + "."
+    if summary.get("policy"):
+        text += f" Kebijakan data kosong: {summary['policy']}"
+    failed = summary.get("failed") or []
+    if failed and listed:
+        shown = "; ".join(f"{f['name']} ({f['nip']}): {f['reason']}" for f in failed[:listed])
+        more = summary["without_predicate"] - min(listed, len(failed))
+        text += f" Belum berpredikat: {shown}" + (f"; dan {more} pegawai lain." if more > 0 else "")
+    return text
 
 
 def find_period(session, code: str) -> Optional[Period]:

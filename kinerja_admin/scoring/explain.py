@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Optional
 
 from sqlalchemy import func, select
 
@@ -9,7 +10,7 @@ from models import BehaviourAspect, Indicator, Realisation, ScoringScheme, Targe
 from models.base import CATEGORIES, RATER_ROLES
 
 from .formulas import FORMULAS, reference_value
-from .rules import load_rules, ref_predicate
+from .rules import load_rules, missing_text, ref_below_bands, ref_predicate, rounding_text
 
 ANONYMOUS_ROLES = ("rekan", "bawahan")
 
@@ -22,6 +23,9 @@ def explain_result(session, result, *, anonymity_k: int | None = None) -> dict:
            "component_weights": {k: str(v) for k, v in rules.component_weights.items()},
            "rater_weights": {k: str(v) for k, v in rules.rater_weights.items()},
            "final_expression": rules.final_expression, "round_decimals": rules.round_decimals,
+           "rounding": rounding_text(rules.round_decimals, rules.rounding_mode),
+           "missing_policy": missing_text(rules.missing_realisation, rules.missing_superior),
+           "note": result.note,
            "skp_value": result.skp_value, "behaviour_value": result.behaviour_value,
            "final_value": result.final_value, "predicate": result.predicate}
     if result.work_plan_id:
@@ -37,17 +41,17 @@ def explain_result(session, result, *, anonymity_k: int | None = None) -> dict:
             inds, values = [], []
             for ind, realised in rows:
                 code = rules.formula_for(ind.formula_code, ind.aspect)
-                value = None
-                if code and realised is not None:
-                    value = reference_value(code, realised, ind.target_value, ind.lower_is_better, rules.bands)
-                if value is not None:
-                    values.append(value)
+                value, status = indicator_value(rules, code, realised, ind.target_value, ind.lower_is_better)
+                values.append(value)
                 inds.append({"description": ind.description, "aspect": ind.aspect, "target": ind.target_value,
                              "realised": realised, "unit": ind.unit_label, "lower_is_better": ind.lower_is_better,
                              "formula": code, "formula_label": FORMULAS[code].label if code else "-",
+                             "formula_text": FORMULAS[code].text if code else "-", "status": status,
                              "value": None if value is None else round(value, 4)})
+            known = [v for v in values if v is not None]
             out["targets"].append({"seq": t.seq, "description": t.description, "indicators": inds,
-                                   "value": round(sum(values) / len(values), 4) if values else None})
+                                   "value": round(sum(known) / len(known), 4)
+                                   if known and len(known) == len(values) else None})
     aspects = {a.id: a for a in session.scalars(select(BehaviourAspect)
                                                 .where(BehaviourAspect.scheme_id == scheme.id))}
     from types import SimpleNamespace
@@ -91,8 +95,23 @@ def explain_result(session, result, *, anonymity_k: int | None = None) -> dict:
         band = next((b for b in rules.ordered_predicate_bands() if b.label == label), None)
         out["band"] = None if band is None else {
             "label": band.label, "lower": band.lower, "upper": band.upper,
-            "requires_innovation": band.requires_innovation, "innovation": innovation}
+            "requires_innovation": band.requires_innovation, "innovation": innovation,
+            "below_all": ref_below_bands(rules, result.final_value)}
     return out
+
+
+def indicator_value(rules, code, realised, target, lower_is_better) -> tuple[Optional[Decimal], str]:
+    """An indicator's value as the engine takes it, and what happened (Indonesian): the formula's value;
+    for a missing realisation 0 or none by the scheme's policy; none for a target of 0 or no formula."""
+    if realised is None:
+        if rules.missing_realisation == "zero":
+            return Decimal(0), "Belum ada realisasi: dihitung 0 (kebijakan skema)"
+        return None, "Belum ada realisasi: menahan nilai SKP (kebijakan skema)"
+    if target is None or Decimal(target) == 0:
+        return None, "Target 0: capaian tidak dapat dihitung; menahan nilai SKP"
+    if not code:
+        return None, "Rumus indikator tidak ada di skema; menahan nilai SKP"
+    return reference_value(code, realised, target, lower_is_better, rules.bands), "Dihitung"
 
 
 __all__ = ["explain_result", "db"]

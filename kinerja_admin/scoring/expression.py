@@ -161,6 +161,38 @@ def _sql(node, cols):
     raise ExpressionError("Rumus tidak sah.")  # unreachable after _check
 
 
+# --- compile to an Excel formula (the inspector workbook's Periksa sheet) ----------------------------
+
+def to_excel(text: str, refs: Mapping[str, str]) -> tuple[str, set[str]]:
+    """The expression as Excel formula text over the cells `refs` (component -> cell), and the
+    components it uses (the caller makes the result empty when one of them is empty, like SQL NULL;
+    a division by zero gives an error the caller catches with IFERROR, like the engine's NULL)."""
+    tree = parse(text)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS)
+    return _xl(tree, refs), used
+
+
+def _xl(node, refs) -> str:
+    if isinstance(node, ast.Constant):
+        return format(Decimal(str(node.value)), "f")
+    if isinstance(node, ast.Name):
+        return refs[node.id]
+    if isinstance(node, ast.UnaryOp):
+        inner = _xl(node.operand, refs)
+        return f"(-{inner})" if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.BinOp):
+        op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(node.op)]
+        return f"({_xl(node.left, refs)}{op}{_xl(node.right, refs)})"
+    if isinstance(node, ast.Call):
+        args = [_xl(a, refs) for a in node.args]
+        name = node.func.id
+        if name in ("min", "max"):
+            return f"{name.upper()}({','.join(args)})"
+        digits = node.args[1].value if len(node.args) == 2 else 0
+        return f"ROUND({args[0]},{digits})"
+    raise ExpressionError("Rumus tidak sah.")  # unreachable after _check
+
+
 # --- evaluate over Decimal (reference) --------------------------------------------------------
 
 def evaluate(text: str, values: Mapping[str, Optional[Decimal]]) -> Optional[Decimal]:

@@ -5,18 +5,20 @@
   PostgreSQL and MariaDB.
 
 Portability notes: SQLite stores integral NUMERIC values as INTEGER, so every division is written
-as ``a * 100.0 / b`` (a decimal literal first) to avoid integer division; comparisons at regulatory
-boundaries (the PP 46/2011 24% efficiency edge) are rearranged to avoid division altogether, so
-"exactly 24%" is decided exactly on every database.
+as ``a * 100.0 / b`` (a decimal literal first) to avoid integer division. Every branch decision (the
+PP 46/2011 24% efficiency edge, the capaian bands, the floor at 0) is made by :class:`Exact` on the
+stored inputs, never on a computed float: "exactly 24%" with RW 9.12 of TW 12 is decided exactly on
+SQLite (binary doubles), PostgreSQL and MariaDB (decimals) alike.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Optional
 
-from sqlalchemy import Numeric, and_, case, literal_column, null
+from sqlalchemy import BigInteger, Numeric, case, cast, func, literal_column, null
 
 D = Decimal
 HUNDRED = D(100)
@@ -108,65 +110,173 @@ def reference_value(code: str, realised, target, lower_is_better: bool, bands: S
     return fn(realised, target, lower_is_better, bands)
 
 
-# --- SQL builders ---------------------------------------------------------------------------
+# --- exact decisions in SQL ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Exact:
+    """Branch decisions (the PP 46/2011 24% edge, capaian bands, the floor at 0) decided exactly on
+    every database.
+
+    Capaian is c = 100 x / t with the numerator x = r (higher is better) or 2t - r (lower is better),
+    so ``c >= L``  <=>  ``100 x >= L t`` (t > 0): no division. PostgreSQL and MariaDB compare these
+    decimals as they are. SQLite keeps NUMERIC values as binary doubles (9.12 * 100 < 912 there), so it
+    compares integers: every stored value has at most 4 decimals, so ROUND(v * 10000) is its exact
+    count of 1/10000 units (X, T), and the edge L/100 is a reduced fraction a/b (80% -> 4/5):
+    ``c >= L``  <=>  ``b X >= a T``. The engine computes X and T once per indicator row.
+    """
+
+    sqlite: bool = False
+
+    @classmethod
+    def for_session(cls, session) -> "Exact":
+        return cls(session.get_bind().dialect.name == "sqlite")
+
+    @staticmethod
+    def units(v):
+        """The exact number of 1/10000 units of a value with at most 4 decimals (an integer)."""
+        return cast(func.round(v * literal_column("10000")), BigInteger)
+
+    @staticmethod
+    def numerator(r, t, lower_is_better=None):
+        """x of c = 100 x / t: the realisation, or 2t - r where lower is better (a SQL boolean)."""
+        if lower_is_better is None:
+            return r
+        return case((lower_is_better, num(2) * t - r), else_=r)
+
+    def exact(self, v):
+        """The form :meth:`ge` compares: units on SQLite, the value elsewhere."""
+        return self.units(v) if self.sqlite else v
+
+    def ge(self, x, t, edge):
+        """Exactly ``100 x / t >= edge`` for x, t in :meth:`exact` form (t > 0 is the caller's)."""
+        edge = Fraction(str(edge))
+        if self.sqlite:
+            f = edge / 100
+            return _int(f.denominator) * x >= _int(f.numerator) * t
+        return x * num(100) >= num(Decimal(edge.numerator) / Decimal(edge.denominator)) * t
+
+    def ratio_ge(self, r, t, edge, lower_is_better=None):
+        """Exactly ``c >= edge`` for c = r/t x 100, or (2 - r/t) x 100 where `lower_is_better`."""
+        return self.ge(self.exact(self.numerator(r, t, lower_is_better)), self.exact(t), edge)
+
+
+def _int(value: int):
+    return literal_column(str(int(value)), BigInteger)
+
 
 def sql_ratio(r, t):
     return case((t == 0, null()), else_=r * num(100) / t)
 
 
-def sql_pp46_time(r, t):
+def sql_pp46_time(r, t, ex: Exact = Exact(), exact=None):
+    """EW <= 24  <=>  RW/TW x 100 >= 76: decided by :class:`Exact` (`exact`: precomputed (R, T))."""
     base = (num("1.76") * t - r) * num(100) / t
+    er, et = exact if exact is not None else (ex.exact(r), ex.exact(t))
     return case(
         (t == 0, null()),
-        (r * num(100) >= num(76) * t, base),
+        (ex.ge(er, et, 76), base),
         else_=num(76) - (base - num(100)),
     )
 
 
-def sql_capaian(r, t, lower_is_better):
-    raw = case((lower_is_better, (num(2) * t - r) * num(100) / t), else_=r * num(100) / t)
-    return case((t == 0, null()), (raw < num(0), num(0)), else_=raw)
+def sql_capaian(r, t, lower_is_better, ex: Exact = Exact(), exact=None):
+    """Capaian in percent, floored at 0. The floor is the sign of the numerator x (t > 0), which is exact
+    even in binary doubles: 2t - r of two 4-decimal values is 0 exactly when they are equal and otherwise
+    at least 0.0001 away from it, far beyond the rounding of doubles below 10^11."""
+    x = Exact.numerator(r, t, lower_is_better)
+    return case((t == 0, null()), (x < num(0), num(0)), else_=x * num(100) / t)
 
 
-def sql_map_bands(c, bands: Sequence[Band]):
+def sql_map_bands(c, bands: Sequence[Band], ge=None):
+    """The band value of capaian `c`. `ge(edge)`: the exact condition ``c >= edge`` (None: compare `c`
+    itself). Bands are contiguous (validated), so the first band from the top whose lower edge is
+    reached is the one; values from a closed top band's upper edge on have none; a capaian below the
+    first band (only the floored 0) maps as 0 does."""
     if not bands:
         return c
+    ge = ge or (lambda edge: c >= num(edge))
+    ordered = sorted(bands, key=lambda b: b.lower)
     whens = []
-    for b in bands:
-        cond = c >= num(b.lower) if b.upper is None else and_(c >= num(b.lower), c < num(b.upper))
-        if b.linear:
-            value = num(b.value_from) + (c - num(b.lower)) * num(b.value_to - b.value_from) / num(b.span_to - b.lower)
-        else:
-            value = num(b.value_from)
-        whens.append((cond, value))
-    return case(*whens, else_=null())
+    top = ordered[-1]
+    if top.upper is not None:
+        whens.append((ge(top.upper), null()))
+    for b in reversed(ordered):
+        whens.append((ge(b.lower), _band_value(c, b)))
+    zero = next((b for b in ordered if b.lower <= 0 and (b.upper is None or 0 < b.upper)), None)
+    return case(*whens, else_=null() if zero is None else _band_value(num(0), zero))
+
+
+def _band_value(c, b: Band):
+    if b.linear:
+        return num(b.value_from) + (c - num(b.lower)) * num(b.value_to - b.value_from) / num(b.span_to - b.lower)
+    return num(b.value_from)
+
+
+@dataclass(frozen=True)
+class Row:
+    """The columns one indicator row offers the formulas: realisation, target, lower-is-better, and
+    (when the engine computed them once for the row) the exact forms of the capaian numerator, of the
+    realisation and of the target (:meth:`Exact.exact`) and the floored capaian."""
+
+    r: object
+    t: object
+    lib: object
+    x_exact: object = None
+    r_exact: object = None
+    t_exact: object = None
+    c: object = None
+
+    def capaian_forms(self, ex: Exact):
+        if self.x_exact is not None:
+            return self.x_exact, self.t_exact
+        return ex.exact(Exact.numerator(self.r, self.t, self.lib)), ex.exact(self.t)
+
+    def ratio_forms(self, ex: Exact):
+        if self.r_exact is not None:
+            return self.r_exact, self.t_exact
+        return ex.exact(self.r), ex.exact(self.t)
+
+
+def _capaian_sql(row: Row, bands, ex: Exact):
+    forms = row.capaian_forms(ex)
+    c = row.c if row.c is not None else sql_capaian(row.r, row.t, row.lib, ex, forms)
+    return case((row.t == 0, null()), else_=sql_map_bands(c, bands, lambda edge: ex.ge(*forms, edge)))
 
 
 @dataclass(frozen=True)
 class Formula:
     code: str
     label: str
-    ref: Callable
-    sql: Callable  # (realised_col, target_col, lower_is_better_col, bands) -> SQL expression
-    # Optional two-stage form of `sql` for set-based use: post(pre(r, t, lib), bands) == sql(r, t, lib, bands).
-    # The engine computes `pre` once per indicator in an inner query and maps it in an outer one, instead
-    # of repeating the inner expression in every branch of the band CASE.
-    pre: Optional[Callable] = None  # (realised_col, target_col, lower_is_better_col) -> SQL expression
-    post: Optional[Callable] = None  # (pre_col, bands) -> SQL expression
+    text: str  # the formula as an inspector reads it (workbook "Rumus diterapkan", explanation)
+    ref: Callable  # (realised, target, lower_is_better, bands) -> Decimal | None
+    sql: Callable  # (Row, bands, Exact) -> SQL expression
+    uses_capaian: bool = False
+    uses_ratio_edge: bool = False  # decides on r/t (the PP 46/2011 24% edge)
 
 
+_PP46_TIME = ("efisiensi EW = 100 - {r}/{t} x 100; bila EW <= 24 (yaitu {r}/{t} x 100 >= 76): "
+              "(1,76 x {t} - {r}) / {t} x 100; bila EW > 24: 76 - ((1,76 x {t} - {r}) / {t} x 100 - 100)")
 FORMULAS: dict[str, Formula] = {
     "pp46_kuantitas": Formula("pp46_kuantitas", "PP 46/2011 kuantitas: RO/TO x 100",
-                              lambda r, t, lib, b: ref_ratio(r, t), lambda r, t, lib, b: sql_ratio(r, t)),
+                              "PP 46/2011 kuantitas = RO / TO x 100",
+                              lambda r, t, lib, b: ref_ratio(r, t), lambda row, b, ex: sql_ratio(row.r, row.t)),
     "pp46_kualitas": Formula("pp46_kualitas", "PP 46/2011 kualitas: RK/TK x 100",
-                             lambda r, t, lib, b: ref_ratio(r, t), lambda r, t, lib, b: sql_ratio(r, t)),
+                             "PP 46/2011 kualitas = RK / TK x 100",
+                             lambda r, t, lib, b: ref_ratio(r, t), lambda row, b, ex: sql_ratio(row.r, row.t)),
     "pp46_waktu": Formula("pp46_waktu", "PP 46/2011 waktu (batas efisiensi 24%)",
-                          lambda r, t, lib, b: ref_pp46_time(r, t), lambda r, t, lib, b: sql_pp46_time(r, t)),
+                          "PP 46/2011 waktu: " + _PP46_TIME.format(r="RW", t="TW"),
+                          lambda r, t, lib, b: ref_pp46_time(r, t),
+                          lambda row, b, ex: sql_pp46_time(row.r, row.t, ex, row.ratio_forms(ex)),
+                          uses_ratio_edge=True),
     "pp46_biaya": Formula("pp46_biaya", "PP 46/2011 biaya (batas efisiensi 24%)",
-                          lambda r, t, lib, b: ref_pp46_time(r, t), lambda r, t, lib, b: sql_pp46_time(r, t)),
+                          "PP 46/2011 biaya: " + _PP46_TIME.format(r="RB", t="TB"),
+                          lambda r, t, lib, b: ref_pp46_time(r, t),
+                          lambda row, b, ex: sql_pp46_time(row.r, row.t, ex, row.ratio_forms(ex)),
+                          uses_ratio_edge=True),
     "capaian_iki": Formula("capaian_iki", "Capaian IKI PermenPANRB 8/2021 (dipetakan ke nilai)",
-                           ref_capaian_iki, lambda r, t, lib, b: sql_map_bands(sql_capaian(r, t, lib), b),
-                           pre=sql_capaian, post=sql_map_bands),
+                           "PermenPANRB 8/2021 capaian = R / T x 100 (makin kecil makin baik: (2 - R / T) x 100), "
+                           "paling rendah 0; dipetakan ke nilai dengan tabel capaian (lembar Aturan)",
+                           ref_capaian_iki, _capaian_sql, uses_capaian=True),
 }
 
 FORMULA_CHOICES = [(f.code, f.label) for f in FORMULAS.values()]

@@ -2,12 +2,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Optional
 
 from models.base import RATER_ROLES
 
 from .formulas import FORMULAS, Band, bands_from_rows
+
+# --- predicate colours: with the predicate bands, for every scheme's labels ----------------------------
+# (label, lower-cased) -> (strong colour for charts, light fill for Excel cells); best first
+PREDICATE_STYLES = {
+    "sangat baik": ("#2e7d32", "#63BE7B"),
+    "baik": ("#1e88e5", "#C6EFCE"),
+    "cukup": ("#f9a825", "#FFEB9C"),
+    "butuh perbaikan": ("#f9a825", "#FFD966"),
+    "kurang": ("#ef6c00", "#F4B183"),
+    "kurang (misconduct)": ("#ef6c00", "#F4B183"),
+    "sangat kurang": ("#c62828", "#FF7C80"),
+    "buruk": ("#c62828", "#FF7C80"),
+}
+PREDICATE_ORDER = list(PREDICATE_STYLES)
+NEUTRAL_COLOUR = "#607d8b"
+
+
+def predicate_colour(label) -> str:
+    """Chart colour of a predicate label (neutral for labels of no known band)."""
+    style = PREDICATE_STYLES.get(str(label or "").strip().lower())
+    return style[0] if style else NEUTRAL_COLOUR
+
+
+def predicate_fill(label) -> Optional[str]:
+    """Light cell fill of a predicate label in workbooks (None: no fill)."""
+    style = PREDICATE_STYLES.get(str(label or "").strip().lower())
+    return style[1] if style else None
 
 
 @dataclass
@@ -36,6 +63,11 @@ class Rules:
     thresholds: dict[str, list[tuple[Decimal, str]]] = field(default_factory=dict)  # dim -> [(lower, cat)] desc
     final_expression: Optional[str] = None
     round_decimals: Optional[int] = None
+    rounding_mode: str = "half_up"
+    missing_realisation: str = "zero"
+    missing_superior: str = "block"
+    scale_min: Decimal = Decimal(0)
+    scale_max: Decimal = Decimal(100)
     rating_decider: str = "ambang"  # matrix categories: the rater's judgement ("penilai") or thresholds
 
     @property
@@ -54,6 +86,12 @@ class Rules:
 
     def ordered_predicate_bands(self) -> list[PBand]:
         return sorted(self.predicate_bands, key=lambda b: (-b.priority, -int(b.requires_innovation), -b.lower))
+
+    def lowest_band(self) -> Optional[PBand]:
+        """The unconditional band with the lowest lower edge: a final value below every band (a negative
+        PP 46/2011 value) gets it, with a note."""
+        plain = [b for b in self.predicate_bands if not b.requires_innovation]
+        return min(plain, key=lambda b: b.lower) if plain else None
 
 
 def load_rules(scheme) -> Rules:
@@ -85,23 +123,46 @@ def load_rules(scheme) -> Rules:
         final_expression=(scheme.final_expression or "").strip() or None,
         round_decimals=scheme.round_decimals,
         rating_decider=scheme.rating_decider or "ambang",
+        rounding_mode=scheme.rounding_mode or "half_up",
+        missing_realisation=scheme.missing_realisation or "zero",
+        missing_superior=scheme.missing_superior or "block",
+        scale_min=Decimal(scheme.scale_min if scheme.scale_min is not None else 0),
+        scale_max=Decimal(scheme.scale_max if scheme.scale_max is not None else 100),
     )
 
 
 # --- reference predicate logic (Python), mirrored in SQL by the engine ----------------------
 
-def ref_predicate(rules: Rules, final: Optional[Decimal], innovation: bool) -> Optional[str]:
-    from decimal import ROUND_HALF_UP
-
+def band_value(rules: Rules, final: Optional[Decimal]) -> Optional[Decimal]:
+    """The final value as compared with the predicate bands: rounded to the scheme's decimals with its
+    rounding mode (half up = away from zero, like SQL ROUND; half to even), or as is."""
     if final is None:
         return None
     v = Decimal(final)
-    if rules.round_decimals is not None:
-        v = v.quantize(Decimal(1).scaleb(-rules.round_decimals), rounding=ROUND_HALF_UP)
+    if rules.round_decimals is None:
+        return v
+    mode = ROUND_HALF_EVEN if rules.rounding_mode == "half_even" else ROUND_HALF_UP
+    return v.quantize(Decimal(1).scaleb(-rules.round_decimals), rounding=mode)
+
+
+def ref_predicate(rules: Rules, final: Optional[Decimal], innovation: bool) -> Optional[str]:
+    """The band of the (rounded) final value; below every band: the lowest band (see ref_below_bands)."""
+    v = band_value(rules, final)
+    if v is None:
+        return None
     for b in rules.ordered_predicate_bands():
         if v >= b.lower and (b.upper is None or v < b.upper) and (innovation or not b.requires_innovation):
             return b.label
+    low = rules.lowest_band()
+    if low is not None and v < low.lower:
+        return low.label
     return None
+
+
+def ref_below_bands(rules: Rules, final: Optional[Decimal]) -> bool:
+    v = band_value(rules, final)
+    low = rules.lowest_band()
+    return v is not None and low is not None and v < low.lower
 
 
 def ref_category(rules: Rules, dimension: str, value: Optional[Decimal]) -> Optional[str]:
@@ -224,3 +285,52 @@ def scale_meaning_of(meanings: list[tuple[Decimal, str]], value) -> Optional[str
         if Decimal(value) >= point:
             found = text
     return found
+
+
+# --- rule texts shared by the scheme's admin page and the inspector workbook --------------------------
+
+def rounding_text(round_decimals: Optional[int], mode: str) -> str:
+    from models.base import ROUNDING_MODES
+
+    if round_decimals is None:
+        return "Nilai akhir dibandingkan dengan rentang predikat apa adanya (4 desimal), tanpa pembulatan lagi."
+    return (f"Nilai akhir dibulatkan ke {round_decimals} desimal, "
+            f"{ROUNDING_MODES.get(mode, mode).lower()}, lalu dibandingkan dengan rentang predikat.")
+
+
+def missing_text(missing_realisation: str, missing_superior: str) -> str:
+    from models.base import MISSING_REALISATION, MISSING_SUPERIOR
+
+    return (f"{MISSING_REALISATION.get(missing_realisation, missing_realisation)}. "
+            f"{MISSING_SUPERIOR.get(missing_superior, missing_superior)}.")
+
+
+def provenance_pairs(rows) -> list[tuple[str, str]]:
+    """Distinct (kind label, note) of rule rows (or objects with source/source_note), in first-seen order."""
+    from models.base import PROVENANCE
+
+    out: list[tuple[str, str]] = []
+    for row in rows:
+        kind = getattr(row, "source", None)
+        if kind is None:
+            continue
+        pair = (PROVENANCE.get(kind, kind), getattr(row, "source_note", None) or "")
+        if pair not in out:
+            out.append(pair)
+    return out
+
+
+def scheme_rule_texts(scheme) -> dict:
+    """Template helpers: the rounding and missing-data rules as sentences, provenance of rule rows."""
+    from types import SimpleNamespace
+
+    from .formulas import FORMULAS
+
+    def scheme_source(key: str):
+        return SimpleNamespace(source=getattr(scheme, f"{key}_source"),
+                               source_note=getattr(scheme, f"{key}_source_note"))
+
+    return {"rounding_text": rounding_text(scheme.round_decimals, scheme.rounding_mode),
+            "missing_text": missing_text(scheme.missing_realisation, scheme.missing_superior),
+            "provenance": provenance_pairs, "scheme_source": scheme_source,
+            "formula_text": lambda code: FORMULAS[code].text if code in FORMULAS else code}

@@ -19,7 +19,18 @@ from models import (
     SchemeFormula,
     ScoringScheme,
 )
-from models.base import CATEGORIES, ORG_RATINGS, RATER_ROLES, RATING_DECIDERS, SCHEME_KINDS, TARGET_ASPECTS
+from models.base import (
+    CATEGORIES,
+    MISSING_REALISATION,
+    MISSING_SUPERIOR,
+    ORG_RATINGS,
+    PROVENANCE,
+    RATER_ROLES,
+    RATING_DECIDERS,
+    ROUNDING_MODES,
+    SCHEME_KINDS,
+    TARGET_ASPECTS,
+)
 
 from .expression import ExpressionError, parse
 from .formulas import FORMULAS
@@ -56,6 +67,13 @@ def validate_scheme(scheme: ScoringScheme) -> None:
         raise SchemeError("Penentu rating 'pejabat penilai' hanya untuk skema matriks (kategori di atas / sesuai / "
                           "di bawah ekspektasi); skema numerik menetapkan predikat dari nilai.")
     _check_scale_meanings(scheme)
+    if (scheme.rounding_mode or "half_up") not in ROUNDING_MODES:
+        raise SchemeError("Cara pembulatan harus setengah ke atas atau setengah ke genap.")
+    if (scheme.missing_realisation or "zero") not in MISSING_REALISATION:
+        raise SchemeError("Kebijakan indikator tanpa realisasi harus 'dihitung 0' atau 'menahan nilai'.")
+    if (scheme.missing_superior or "block") not in MISSING_SUPERIOR:
+        raise SchemeError("Kebijakan tanpa penilaian atasan harus 'menahan nilai perilaku' atau 'diizinkan'.")
+    _check_provenance(scheme)
 
     # component weights
     comps = [c for c in scheme.component_weights]
@@ -180,6 +198,34 @@ def _check_scale_meanings(scheme) -> None:
             raise SchemeError(f"Arti skala untuk nilai {_fmt(value)} berada di luar skala {_fmt(lo)}-{_fmt(hi)}.")
 
 
+PROVENANCE_SECTIONS = {
+    "component_weights": "bobot komponen", "rater_weights": "bobot peran penilai", "aspects": "aspek perilaku",
+    "formulas": "rumus indikator", "achievement_bands": "pita capaian", "predicate_bands": "pita predikat",
+    "matrix_cells": "sel matriks", "category_thresholds": "ambang kategori", "distribution_rules": "kurva distribusi",
+}
+SCHEME_SOURCE_LABELS = {"rounding_source": "pembulatan", "missing_source": "kebijakan data kosong",
+                        "scale_source": "skala nilai perilaku"}
+
+
+def _provenance(kind, note, what: str) -> None:
+    """A recorded provenance is one of PROVENANCE; the regulation or the agency must be named."""
+    if kind is None:
+        return
+    if kind not in PROVENANCE:
+        raise SchemeError(f"Sumber {what} harus salah satu dari: {', '.join(PROVENANCE.values())}.")
+    if kind in ("regulasi", "praktik") and not (note or "").strip():
+        who = "nama regulasinya" if kind == "regulasi" else "instansi yang mempraktikkannya"
+        raise SchemeError(f"Sumber {what} '{PROVENANCE[kind]}' memerlukan keterangan: tulis {who}.")
+
+
+def _check_provenance(scheme) -> None:
+    for column, what in SCHEME_SOURCE_LABELS.items():
+        _provenance(getattr(scheme, column, None), getattr(scheme, f"{column}_note", None), what)
+    for rel, what in PROVENANCE_SECTIONS.items():
+        for row in getattr(scheme, rel):
+            _provenance(getattr(row, "source", None), getattr(row, "source_note", None), what)
+
+
 def _check_intervals(items, what: str) -> None:
     """Half-open [lower, upper) intervals sorted by lower: no gaps, no overlaps, last may be open."""
     items = sorted(items, key=lambda x: x[0])
@@ -296,17 +342,21 @@ def assert_editable(session, scheme: ScoringScheme) -> None:
 
 # --- cloning ----------------------------------------------------------------------------------
 
+SRC = ("source", "source_note")
 _COPY = {
-    "component_weights": (ComponentWeight, ("component", "weight")),
-    "rater_weights": (RaterRoleWeight, ("role", "weight")),
-    "aspects": (BehaviourAspect, ("code", "name", "weight", "seq", "structural_only", "indicators_text")),
-    "formulas": (SchemeFormula, ("aspect", "formula_code", "is_default")),
-    "achievement_bands": (AchievementBand, ("lower", "upper", "value_from", "value_to", "span_to")),
-    "predicate_bands": (PredicateBand, ("lower", "upper", "label", "requires_innovation", "priority")),
-    "matrix_cells": (PredicateMatrixCell, ("hasil", "perilaku", "predicate")),
-    "category_thresholds": (CategoryThreshold, ("dimension", "category", "lower")),
-    "distribution_rules": (DistributionRule, ("org_rating", "predicates", "min_pct", "max_pct", "min_count")),
+    "component_weights": (ComponentWeight, ("component", "weight", *SRC)),
+    "rater_weights": (RaterRoleWeight, ("role", "weight", *SRC)),
+    "aspects": (BehaviourAspect, ("code", "name", "weight", "seq", "structural_only", "indicators_text", *SRC)),
+    "formulas": (SchemeFormula, ("aspect", "formula_code", "is_default", *SRC)),
+    "achievement_bands": (AchievementBand, ("lower", "upper", "value_from", "value_to", "span_to", *SRC)),
+    "predicate_bands": (PredicateBand, ("lower", "upper", "label", "requires_innovation", "priority", *SRC)),
+    "matrix_cells": (PredicateMatrixCell, ("hasil", "perilaku", "predicate", *SRC)),
+    "category_thresholds": (CategoryThreshold, ("dimension", "category", "lower", *SRC)),
+    "distribution_rules": (DistributionRule, ("org_rating", "predicates", "min_pct", "max_pct", "min_count", *SRC)),
 }
+SCHEME_SETTINGS = ("round_decimals", "rounding_mode", "rounding_source", "rounding_source_note",
+                   "missing_realisation", "missing_superior", "missing_source", "missing_source_note",
+                   "scale_source", "scale_source_note", "rating_decider", "scale_meanings", "annual_from_periodic")
 
 
 def clone_scheme(session, scheme: ScoringScheme, code: Optional[str] = None) -> ScoringScheme:
@@ -322,8 +372,7 @@ def clone_scheme(session, scheme: ScoringScheme, code: Optional[str] = None) -> 
                          regulation=scheme.regulation, description=scheme.description, version=1,
                          is_preset=False, locked=False, based_on_id=scheme.id, scale_min=scheme.scale_min,
                          scale_max=scheme.scale_max, final_expression=scheme.final_expression,
-                         round_decimals=scheme.round_decimals, rating_decider=scheme.rating_decider,
-                         scale_meanings=scheme.scale_meanings)
+                         **{k: getattr(scheme, k) for k in SCHEME_SETTINGS})
     for rel, (model, cols) in _COPY.items():
         setattr(copy, rel, [model(**{c: getattr(row, c) for c in cols}) for row in getattr(scheme, rel)])
     session.add(copy)

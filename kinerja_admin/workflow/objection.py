@@ -7,7 +7,6 @@ is neither the employee nor the rater whose judgement is contested."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
@@ -118,12 +117,12 @@ def decide(session, actor, objection, *, accept: bool, reason: str, new_predicat
     if accept:
         predicate = (new_predicate or "").strip() or None
         if new_value not in (None, ""):
-            try:
-                value = Decimal(str(new_value).strip().replace(",", "."))
-            except InvalidOperation:
-                raise WorkflowError("Nilai baru harus berupa angka.") from None
-            if not value.is_finite():
-                raise WorkflowError("Nilai baru harus berupa angka.")
+            from kinerja_admin.numbers import Bounds, NumberError, parse_number
+
+            try:  # the app-wide number reader: "85,5", finite, within the score column
+                value = parse_number(new_value, Bounds.of_type(result.__table__.c.final_value.type), "Nilai baru")
+            except NumberError as err:
+                raise WorkflowError(str(err)) from None
             if predicate is None:
                 predicate = band_predicate(session, result, value)
         problem = decision_problem(session, result, value, predicate)

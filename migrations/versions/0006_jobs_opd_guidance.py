@@ -4,13 +4,13 @@ The OPD of a row is not stored: it is the top-level ancestor of the row's unit, 
 tree when a list is filtered or grouped (kinerja_admin.opd), so moving a unit needs no data fix.
 
 Revision ID: 0006_jobs_opd_guidance
-Revises: 0004_public_voice_accounts
+Revises: 0005_scoring_edges
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_jobs_opd_guidance"
-down_revision = "0004_public_voice_accounts"
+down_revision = "0005_scoring_edges"
 branch_labels = None
 depends_on = None
 
