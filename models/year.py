@@ -83,8 +83,8 @@ class PeriodicRealisation(TimestampMixin, db.Model):
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False, server_default="1")
 
-    indicator = relationship("Indicator", backref=backref("periodic_realisations", cascade="all, delete-orphan",
-                                                          passive_deletes=True))
+    # deleted through the ORM with its indicator, so the record policy and the audit trail see it
+    indicator = relationship("Indicator", backref=backref("periodic_realisations", cascade="all, delete-orphan"))
     sub_period: Mapped[SubPeriod] = relationship()
     recorded_by = relationship("User")
 
@@ -108,8 +108,7 @@ class PeriodicJudgement(TimestampMixin, db.Model):
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False, server_default="1")
 
-    target = relationship("Target", backref=backref("periodic_judgements", cascade="all, delete-orphan",
-                                                    passive_deletes=True))
+    target = relationship("Target", backref=backref("periodic_judgements", cascade="all, delete-orphan"))
     sub_period: Mapped[SubPeriod] = relationship()
     recorded_by = relationship("User")
 
@@ -131,9 +130,8 @@ class FeedbackMessage(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     work_plan = relationship("WorkPlan", backref=backref("feedback_messages", cascade="all, delete-orphan",
-                                                         passive_deletes=True, order_by="FeedbackMessage.id"))
-    target = relationship("Target", backref=backref("feedback_messages", cascade="all, delete-orphan",
-                                                    passive_deletes=True))
+                                                         order_by="FeedbackMessage.id"))
+    target = relationship("Target", backref=backref("feedback_messages", cascade="all, delete-orphan"))
     recorded_by = relationship("User")
 
 
@@ -150,8 +148,7 @@ class CoachingNote(db.Model):
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
-    work_plan = relationship("WorkPlan", backref=backref("coaching_notes", cascade="all, delete-orphan",
-                                                         passive_deletes=True))
+    work_plan = relationship("WorkPlan", backref=backref("coaching_notes", cascade="all, delete-orphan"))
     recorded_by = relationship("User")
 
 

@@ -316,6 +316,7 @@ class RaterAssignmentView(SecuredModelView):
 
         from kinerja_admin.rating.assignment import add_assignment
         from kinerja_admin.rating.common import RatingError
+        from kinerja_admin.workflow import WorkflowError
         from models import db
 
         def _id(obj):
@@ -327,7 +328,7 @@ class RaterAssignmentView(SecuredModelView):
             row = add_assignment(db.session, form.period.data, _id(form.ratee.data), _id(form.rater.data),
                                  form.role.data)
             db.session.commit()
-        except RatingError as err:
+        except (RatingError, WorkflowError) as err:  # the rating rules, and the record policy
             db.session.rollback()
             flash(str(err), "error")
             return False
@@ -338,12 +339,13 @@ class RaterAssignmentView(SecuredModelView):
 
         from kinerja_admin.rating.assignment import remove_assignment
         from kinerja_admin.rating.common import RatingError
+        from kinerja_admin.workflow import WorkflowError
         from models import db
 
         try:
             remove_assignment(db.session, model.id)
             db.session.commit()
-        except RatingError as err:
+        except (RatingError, WorkflowError) as err:  # the rating rules, and the record policy
             db.session.rollback()
             flash(str(err), "error")
             return False

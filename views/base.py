@@ -335,7 +335,38 @@ class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
                 "Alasan perubahan", description="Wajib diisi bila pejabat penilai, atasan pejabat penilai, "
                 "unit kerja atau jabatan diubah; tercatat pada jejak audit."))
 
+    def _unfound_lookup(self, form, model=None) -> str | None:
+        """An autocomplete field whose posted id the lookup cannot find (outside the user's scope, or no
+        longer offered): the stored value stays when it is the one posted back; any other id is refused
+        with a message. Never a silent NULL."""
+        from flask_admin.model.fields import AjaxSelectField
+
+        for name, field in form._fields.items():
+            if not isinstance(field, AjaxSelectField) or field.data is not None:
+                continue
+            raw = (request.form.get(name) or "").strip()
+            if not raw:
+                continue
+            current = getattr(model, name, None) if model is not None else None
+            if current is not None and str(getattr(current, "id", "")) == raw:
+                field.data = current  # unchanged: kept, even when the lookup no longer offers it
+                continue
+            return (f"Pilihan pada kolom '{field.label.text}' tidak ditemukan atau di luar lingkup akses Anda; "
+                    "data tidak disimpan.")
+        return None
+
+    def create_model(self, form):
+        problem = self._unfound_lookup(form)
+        if problem:
+            flash(problem, "error")
+            return False
+        return super().create_model(form)
+
     def update_model(self, form, model):
+        problem = self._unfound_lookup(form, model)
+        if problem:
+            flash(problem, "error")
+            return False
         reason = form._fields.pop(self.REASON_FIELD, None)
         if reason is not None and (reason.data or "").strip():
             from kinerja_admin.workflow import trail

@@ -23,7 +23,9 @@ SHARED_WITH = {"score": ("period", "a"), "export": ("score_result", "x"), "impor
 
 
 def may_see(job: Job, user) -> bool:
-    if job.user_id == user.id:
+    """The owner, while they still have the role and employee the job ran with (a file never outlives
+    the rights it was made with), or a role that may run that work over every row."""
+    if job.user_id == user.id and user.role == job.scope_role and user.employee_id == job.scope_employee_id:
         return True
     endpoint, right = SHARED_WITH[job.kind]
     return is_unscoped(user) and permissions.can(endpoint, user.role, right)

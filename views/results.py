@@ -49,6 +49,19 @@ def _rater_decided_schemes() -> set[int]:
 
 class ScoreResultView(ScoreActionsMixin, ScoreResultExportMixin, SecuredModelView):
     audit_entity = "score_result"
+    # peer and subordinate averages reach the ratee and their superiors only through the explanation
+    # page, which applies the anonymity threshold (rating.anonymity_k)
+    ANONYMOUS_COLUMNS = ("rekan_avg", "bawahan_avg")
+
+    def render(self, template, **kwargs):
+        from flask_login import current_user
+
+        from kinerja_admin.scope import is_unscoped
+
+        if "details_columns" in kwargs and not is_unscoped(current_user):
+            kwargs["details_columns"] = [(n, label) for n, label in kwargs["details_columns"]
+                                         if n not in self.ANONYMOUS_COLUMNS]
+        return super().render(template, **kwargs)
     column_list = ["period", "employee", "unit", "opd", "skp_value", "behaviour_value", "final_value",
                    "predicate", "status"]
     column_default_sort = [("period_id", True), ("id", False)]

@@ -85,7 +85,9 @@ def write(session, window: SubPeriod, path: str, *, opd_id: int | None = None, p
                                                  PeriodicJudgement.sub_period_id == window.id))
               .where(plans).order_by(Employee.name, Employee.nip, Target.seq, Indicator.id))
     period = session.get(Period, window.period_id)
-    book = xlsxwriter.Workbook(path, {"constant_memory": True})
+    # text is written as text: a name or an RHK starting with "=" never becomes a formula in the clerk's Excel
+    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
+                                      "strings_to_numbers": False, "strings_to_urls": False})
     bold = book.add_format({"bold": True})
     text_fmt = book.add_format({"num_format": "@"})
     num = book.add_format({"num_format": "#,##0.00"})

@@ -7,6 +7,7 @@ from .check import (
     PolicyError,
     acting_user,
     assert_may,
+    assert_may_write,
     check_flush,
     creatable_columns,
     editable_columns,
@@ -25,6 +26,6 @@ AUDITED = tuple(p.model for p in POLICIES if p.audited == "all")
 AUDITED_CHANGES_ONLY = tuple(p.model for p in POLICIES if p.audited == "changes")
 
 __all__ = ["AUDITED", "AUDITED_CHANGES_ONLY", "BY_MODEL", "PERIOD_BOUND", "PLAN_TRANSITIONS", "POLICIES", "PUBLIC",
-           "SCORE_TRANSITIONS", "Ctx", "PolicyError", "Transition", "acting_user", "assert_may", "check_flush",
-           "context_of", "contexts", "creatable_columns", "editable_columns", "flush_contexts", "is_system",
-           "needs_reason", "permits", "relations", "system"]
+           "SCORE_TRANSITIONS", "Ctx", "PolicyError", "Transition", "acting_user", "assert_may", "assert_may_write",
+           "check_flush", "context_of", "contexts", "creatable_columns", "editable_columns", "flush_contexts",
+           "is_system", "needs_reason", "permits", "relations", "system"]

@@ -86,10 +86,6 @@ def relations(actor, ctx: Ctx) -> set[str]:
     if actor is None or role == "inspektur" or not getattr(actor, "is_active", True):
         return set()
     rels = set()
-    if role in ("admin", "operator"):
-        rels.add("staff")
-    if role == "admin":
-        rels.add("admin")
     emp = getattr(actor, "employee_id", None)
     if emp is not None:
         for name, value in (("subject", ctx.subject_id), ("rater", ctx.rater_id),
@@ -102,6 +98,13 @@ def relations(actor, ctx: Ctx) -> set[str]:
             from kinerja_admin import delegation
 
             rels.update(delegation.relations(actor, ctx))
+    # A clerk who takes part in a record (its employee, rater, rater's superior, decider, a rater of the
+    # 360) acts on it in that capacity only, never as BKPSDM staff: nobody picks who judges them, or
+    # signs off as staff what they judged (separation of duties)
+    if role in ("admin", "operator") and not rels:
+        rels.add("staff")
+        if role == "admin":
+            rels.add("admin")
     return rels
 
 
@@ -244,6 +247,12 @@ def value(obj, column):
     return targets[column] if column in targets else getattr(obj, column)
 
 
+def changed_values(obj, columns) -> set:
+    """The new values of those of `columns` this flush changes."""
+    changed = _changed(obj)
+    return {value(obj, c) for c in columns if c in changed}
+
+
 def _changed(obj) -> set[str]:
     state = inspect(obj)
     targets = _fk_targets(obj)
@@ -278,9 +287,12 @@ def _plan_raters(session, obj, ctx, changed, system_write):
     if rater is not None and sup is not None and rater == sup:
         return "Pejabat penilai dan atasan pejabat penilai harus dua orang yang berbeda."
     if not system_write and emp is not None:
+        me = getattr(acting_user(session), "employee_id", None)
         for who, label in ((rater, "Pejabat penilai"), (sup, "Atasan pejabat penilai")):
             if who is not None and _below(session, who, emp):
                 return f"{label} tidak boleh bawahan dari pegawai yang dinilai."
+            if who is not None and who == me and who in changed_values(obj, ("rater_id", "rater_superior_id")):
+                return f"Anda tidak dapat menetapkan diri sendiri sebagai {label.lower()}."
     return None
 
 
@@ -363,6 +375,9 @@ def _delegation_valid(session, obj, ctx, changed, system_write):
     holder, principal = value(obj, "holder_id"), value(obj, "principal_id")
     if principal is not None and holder == principal:
         return "Pelaksana (Plt/Plh) tidak dapat menggantikan dirinya sendiri."
+    if not system_write and holder is not None and "holder_id" in changed \
+            and holder == getattr(acting_user(session), "employee_id", None):
+        return "Anda tidak dapat menunjuk diri sendiri sebagai pelaksana (Plt/Plh)."
     return None
 
 
@@ -447,7 +462,13 @@ def check_flush(session, new, dirty, deleted, ctxs: dict[int, Ctx]) -> None:
         ctx = ctxs[id(obj)]
         rels = relations(actor, ctx)
         if obj in deleted:
-            if not _deleted_with_parent(obj, deleted) and not any(permits(r, rels, ctx) for r in pol.delete):
+            allowed = any(permits(r, rels, ctx) for r in pol.delete)
+            # a row deleted with its parent (an RHK's indicators and realisations) needs no state of
+            # its own, but still someone who may delete such rows: an employee removing an RHK never
+            # erases the rater's judgement, feedback messages or periodic judgements on it
+            if not allowed and _deleted_with_parent(obj, deleted) and any(r.who & rels for r in pol.delete):
+                allowed = True
+            if not allowed:
                 _refuse(actor, pol, None, pol.delete, "dihapus")
             continue
         if obj in new:
@@ -483,6 +504,20 @@ def _refuse(actor, pol, column, rules, verb):
     raise PolicyError(refusal(pol, column, rules, verb))
 
 
+def assert_may_write(session, obj, verb: str, actor=None) -> None:
+    """For services that insert or delete with Core statements: refuse unless the acting user (or
+    `actor`) may create (verb "ditambahkan") or delete ("dihapus") the row `obj` (a transient object
+    standing for the row to insert). Writes without a user (commands, the system) pass."""
+    actor = actor or acting_user(session)
+    if actor is None:
+        return
+    pol = BY_MODEL[type(obj)]
+    ctx = contexts(session, [obj])[id(obj)]
+    rules = pol.create if verb == "ditambahkan" else pol.delete
+    if not any(permits(r, relations(actor, ctx), ctx) for r in rules):
+        _refuse(actor, pol, None, rules, verb)
+
+
 def assert_may(session, actor, obj, columns, verb: str = "diubah") -> None:
     """For services that write with Core statements: refuse unless `actor` may change `columns`."""
     pol = BY_MODEL[type(obj)]
@@ -493,5 +528,5 @@ def assert_may(session, actor, obj, columns, verb: str = "diubah") -> None:
             _refuse(actor, pol, key, rules_of(pol.fields.get(key, SYSTEM)), verb)
 
 
-__all__ = ["PUBLIC", "PolicyError", "acting_user", "assert_may", "check_flush", "creatable_columns",
+__all__ = ["PUBLIC", "PolicyError", "acting_user", "assert_may", "assert_may_write", "check_flush", "creatable_columns",
            "editable_columns", "flush_contexts", "is_system", "needs_reason", "permits", "relations", "system"]

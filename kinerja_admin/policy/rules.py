@@ -416,6 +416,7 @@ class Transition:
     periods: tuple
     needs_reason: bool = False
     self_allowed: bool = False      # may the subject do it to their own record (submit, realise)
+    plan_states: tuple = ()         # the SKP behind a result must be in one of these (empty: any)
 
 
 PLAN_TRANSITIONS = {t.name: t for t in (
@@ -435,8 +436,9 @@ PLAN_TRANSITIONS = {t.name: t for t in (
 )}
 
 SCORE_TRANSITIONS = {t.name: t for t in (
+    # a result is signed off only once its SKP is assessed: from then on nothing that fed it moves
     Transition("approve", ("computed",), "approved", "disetujui", ("rater_superior", "staff"),
-               ("running", "assessing")),
+               ("running", "assessing"), plan_states=("assessed", "final")),
     Transition("publish", ("approved",), "published", "diumumkan", ("staff",), ("running", "assessing")),
 )}
 

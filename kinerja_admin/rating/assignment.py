@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, delete, func, insert, select
 
+from kinerja_admin import policy
 from kinerja_admin.audit import record
 from kinerja_admin.orgtree import UnitTree, unit_subtree, unit_tree
 from kinerja_admin.settings import get_setting
@@ -237,6 +238,9 @@ def _audit_changes(a: RaterAssignment) -> dict:
 def add_assignment(session, period, ratee_id: int, rater_id: int, role: str, *, user=None) -> RaterAssignment:
     period = resolve_period(session, period)
     check_assignment(session, period.id, ratee_id, rater_id, role)
+    # the record policy decides who may add it (nobody adds raters to their own 360, for instance)
+    policy.assert_may_write(session, RaterAssignment(period_id=period.id, ratee_id=ratee_id, rater_id=rater_id,
+                                                     role=role, status="pending"), "ditambahkan", actor=user)
     # A Core insert: the ORM audit trail would log the rater of a peer/subordinate assignment in the
     # (inspektur-readable) audit log; our own entry leaves the rater out for those roles.
     now = utcnow()
@@ -264,6 +268,7 @@ def remove_assignment(session, assignment_id: int, *, user=None) -> None:
     if row is None:
         raise RatingError("Penugasan tidak ditemukan.")
     check_removable(session, row)
+    policy.assert_may_write(session, row, "dihapus", actor=user)
     changes = _audit_changes(row)
     period_id, ratee_id = row.period_id, row.ratee_id
     session.execute(delete(RaterAssignment).where(RaterAssignment.id == assignment_id,

@@ -64,9 +64,21 @@ def rateable_employees(session, unit_id: int, limit: int = 500) -> list[tuple[in
         .order_by(Employee.name, Employee.id).limit(limit))]
 
 
-def client_hash(secret: str, remote_addr: str | None, user_agent: str | None) -> str:
-    """A salted hash of the client (never the address itself) for abuse analysis."""
-    raw = f"{secret}|{remote_addr or ''}|{(user_agent or '')[:200]}".encode()
+def client_hash(secret: str, remote_addr: str | None, user_agent: str | None = None) -> str:
+    """A salted hash of the client's network address (never the address itself), for the burst check
+    and abuse analysis. The address alone, not the user agent (anyone can rotate that); an IPv6 address
+    by its /64, which one household or phone gets whole. A shared address (a campus, a carrier's NAT)
+    sending a burst is held for moderation, not refused: an operator releases genuine responses."""
+    import ipaddress
+
+    address = remote_addr or ""
+    try:
+        ip = ipaddress.ip_address(address)
+        if ip.version == 6:
+            address = str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    except ValueError:
+        pass
+    raw = f"{secret}|{address}".encode()
     return hashlib.sha256(raw).hexdigest()
 
 

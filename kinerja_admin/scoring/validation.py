@@ -17,6 +17,7 @@ from models import (
     PredicateMatrixCell,
     RaterRoleWeight,
     SchemeFormula,
+    ScoreResult,
     ScoringScheme,
 )
 from models.base import (
@@ -338,6 +339,14 @@ def assert_editable(session, scheme: ScoringScheme) -> None:
     if closed:
         raise SchemeError(f"Skema {scheme.code} dipakai periode yang sudah ditutup ({', '.join(closed)}) "
                           "sehingga hanya dapat dibaca. Salin skema untuk membuat versi baru.")
+    signed = session.scalars(select(Period.code).where(
+        Period.scheme_id == scheme.id,
+        select(ScoreResult.id).where(ScoreResult.period_id == Period.id, ScoreResult.status != "computed")
+        .exists()).order_by(Period.code)).all()
+    if signed:
+        raise SchemeError(f"Skema {scheme.code} dipakai periode yang hasil penilaiannya sudah disetujui atau "
+                          f"diumumkan ({', '.join(signed)}): aturannya tidak dapat diubah lagi, karena penjelasan "
+                          "nilai, lembar Periksa dan keberatan membacanya. Salin skema untuk membuat versi baru.")
 
 
 # --- cloning ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from sqlalchemy import bindparam, inspect, update
 
 from kinerja_admin.policy.rules import WHO_TEXT, Transition
-from models.base import PERIOD_STATUSES, utcnow
+from models.base import PERIOD_STATUSES, PLAN_STATUSES, utcnow
 
 from . import trail
 from .base import NOT_FOUND, BulkResult, ConflictError, WorkflowError, clean_ids, require_actor
@@ -38,10 +38,12 @@ ROW_KEYS = {"subject": "employee_id", "rater": "rater_id", "rater_superior": "ra
 def directly_allowed(op: Op, actor, row: dict) -> bool:
     role = getattr(actor, "role", None)
     emp = getattr(actor, "employee_id", None)
+    # a clerk who takes part in the record acts on it in that capacity only (policy.check.relations)
+    involved = emp is not None and emp in {row.get(k) for k in ROW_KEYS.values()}
     for w in op.who:
-        if w == "staff" and role in ("admin", "operator"):
+        if w == "staff" and role in ("admin", "operator") and not involved:
             return True
-        if w == "admin" and role == "admin":
+        if w == "admin" and role == "admin" and not involved:
             return True
         if emp is not None and w in ROW_KEYS and row.get(ROW_KEYS[w]) == emp:
             return True
@@ -77,6 +79,9 @@ def check_row(op: Op, actor, row: dict | None, status_labels: dict, reason: str 
     if row["period_status"] not in op.periods:
         return (f"periode {row['period_code']} berstatus {PERIOD_STATUSES.get(row['period_status'])}; "
                 f"hanya dapat dilakukan pada periode {_labels(PERIOD_STATUSES, op.periods)}")
+    if op.plan_states and row.get("plan_status") not in op.plan_states:
+        return (f"SKP-nya berstatus {PLAN_STATUSES.get(row.get('plan_status'), row.get('plan_status') or '-')}; "
+                f"hasil baru dapat {op.verb} setelah SKP berstatus {_labels(PLAN_STATUSES, op.plan_states)}")
     if not op.self_allowed and getattr(actor, "employee_id", None) is not None \
             and actor.employee_id == row.get("employee_id"):
         return "tidak dapat dilakukan atas penilaian Anda sendiri (pemisahan tugas)"

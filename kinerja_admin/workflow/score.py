@@ -26,6 +26,7 @@ def _load_rows(session, actor, ids):
     stmt = (select(ScoreResult.id, ScoreResult.status, ScoreResult.version, ScoreResult.period_id,
                    ScoreResult.employee_id, ScoreResult.approved_at, ScoreResult.approved_by_id,
                    ScoreResult.published_at, WorkPlan.rater_id, WorkPlan.rater_superior_id, WorkPlan.unit_id,
+                   WorkPlan.status.label("plan_status"),
                    Period.code.label("period_code"), Period.status.label("period_status"),
                    Employee.name.label("employee_name"), scope_flag(ScoreResult, actor).label("in_scope"))
             .join(Period, Period.id == ScoreResult.period_id)
