@@ -72,25 +72,29 @@ def _session(session):
     return db.session
 
 
-def _load(session, holder_id: int, day: dt.date) -> tuple[Acting, ...]:
+def _read_in_force(session, day: dt.date, holder_id: int | None = None) -> list[Acting]:
+    """The delegations in force on `day` (of one holder when given), with names and unit subtrees."""
     from .orgtree import unit_tree
 
     principal = aliased(Employee)
     holder = aliased(Employee)
-    rows = session.execute(
-        select(Delegation.id, Delegation.kind, Delegation.holder_id, holder.name, Delegation.principal_id,
-               principal.name, Delegation.unit_id, Unit.name, Delegation.start_date, Delegation.end_date)
-        .join(holder, holder.id == Delegation.holder_id)
-        .outerjoin(principal, principal.id == Delegation.principal_id)
-        .outerjoin(Unit, Unit.id == Delegation.unit_id)
-        .where(Delegation.holder_id == holder_id, Delegation.start_date <= day, Delegation.end_date >= day)
-        .order_by(Delegation.id)).all()
-    if not rows:
-        return ()
+    stmt = (select(Delegation.id, Delegation.kind, Delegation.holder_id, holder.name, Delegation.principal_id,
+                   principal.name, Delegation.unit_id, Unit.name, Delegation.start_date, Delegation.end_date)
+            .join(holder, holder.id == Delegation.holder_id)
+            .outerjoin(principal, principal.id == Delegation.principal_id)
+            .outerjoin(Unit, Unit.id == Delegation.unit_id)
+            .where(Delegation.start_date <= day, Delegation.end_date >= day).order_by(Delegation.id))
+    if holder_id is not None:
+        stmt = stmt.where(Delegation.holder_id == holder_id)
+    rows = session.execute(stmt).all()
     tree = unit_tree(session) if any(r[6] is not None for r in rows) else None
-    return tuple(Acting(id=r[0], kind=r[1], holder_id=r[2], holder_name=r[3], principal_id=r[4], principal_name=r[5],
-                        unit_id=r[6], unit_name=r[7], units=frozenset(tree.subtree(r[6])) if r[6] is not None else None,
-                        start_date=r[8], end_date=r[9]) for r in rows)
+    return [Acting(id=r[0], kind=r[1], holder_id=r[2], holder_name=r[3], principal_id=r[4], principal_name=r[5],
+                   unit_id=r[6], unit_name=r[7], units=frozenset(tree.subtree(r[6])) if r[6] is not None else None,
+                   start_date=r[8], end_date=r[9]) for r in rows]
+
+
+def _load(session, holder_id: int, day: dt.date) -> tuple[Acting, ...]:
+    return tuple(_read_in_force(session, day, holder_id))
 
 
 def in_force(employee_id: int | None, day: dt.date | None = None, session=None) -> tuple[Acting, ...]:
@@ -228,24 +232,9 @@ def conditions_of(held, employee_id: int | None, rel: str):
 def all_in_force(session, day: dt.date) -> dict[int, tuple[Acting, ...]]:
     """{holder: delegations} of every delegation in force on `day`, read now (never cached: the
     notification hooks run the same statements however many rows they cover)."""
-    from .orgtree import unit_tree
-
-    principal = aliased(Employee)
-    holder = aliased(Employee)
-    rows = session.execute(
-        select(Delegation.id, Delegation.kind, Delegation.holder_id, holder.name, Delegation.principal_id,
-               principal.name, Delegation.unit_id, Unit.name, Delegation.start_date, Delegation.end_date)
-        .join(holder, holder.id == Delegation.holder_id)
-        .outerjoin(principal, principal.id == Delegation.principal_id)
-        .outerjoin(Unit, Unit.id == Delegation.unit_id)
-        .where(Delegation.start_date <= day, Delegation.end_date >= day).order_by(Delegation.id)).all()
-    tree = unit_tree(session) if any(r[6] is not None for r in rows) else None
     out: dict[int, list] = {}
-    for r in rows:
-        out.setdefault(r[2], []).append(Acting(
-            id=r[0], kind=r[1], holder_id=r[2], holder_name=r[3], principal_id=r[4], principal_name=r[5],
-            unit_id=r[6], unit_name=r[7], units=frozenset(tree.subtree(r[6])) if r[6] is not None else None,
-            start_date=r[8], end_date=r[9]))
+    for acting in _read_in_force(session, day):
+        out.setdefault(acting.holder_id, []).append(acting)
     return {k: tuple(v) for k, v in out.items()}
 
 

@@ -24,16 +24,24 @@ DEFAULT_ZONE = "Asia/Jakarta"
 _ZONE_KEY = "kinerja.zone"
 
 
-def tanggal(value, with_time: bool = False) -> str:
-    """``28 November 2026`` (and ``pukul 14.05`` when asked). The value is shown as it is: pass
-    a UTC timestamp through `waktu`, which converts it to the instance's zone first."""
+def _as_datetime(value):
+    """An ISO string as a datetime; ``""`` for nothing; any other text as it is."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value)
+            return dt.datetime.fromisoformat(value)
         except ValueError:
             return value
+    return value
+
+
+def tanggal(value, with_time: bool = False) -> str:
+    """``28 November 2026`` (and ``pukul 14.05`` when asked). The value is shown as it is: pass
+    a UTC timestamp through `waktu`, which converts it to the instance's zone first."""
+    value = _as_datetime(value)
+    if not isinstance(value, (dt.date, dt.datetime)):
+        return value
     text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
     if with_time and isinstance(value, dt.datetime):
         text += f" pukul {value.hour:02d}.{value.minute:02d}"
@@ -77,13 +85,9 @@ def to_local(value: dt.datetime | None, zone: str | None = None) -> tuple[dt.dat
 
 def waktu(value, with_zone: bool = True) -> str:
     """A stored (UTC) timestamp as ``28 November 2026 pukul 21.05 WIB``; dates stay dates."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
+    value = _as_datetime(value)
+    if not isinstance(value, (dt.date, dt.datetime)):
+        return value
     if not isinstance(value, dt.datetime):
         return tanggal(value)
     local, label = to_local(value)

@@ -85,6 +85,30 @@ def normal_header(text) -> str:
     return " ".join(str(text or "").replace("*", " ").split()).lower()
 
 
+def start_template(wb, title: str, instructions_sheet: str, instructions, sheets) -> dict:
+    """The start every import template shares: properties, the formats of its headers and cells, and
+    the instructions sheet listing each sheet's columns (required ones marked). Returns the formats."""
+    wb.set_properties({"title": title, "company": "BKPSDM"})
+    fmt = {"bold": wb.add_format({"bold": True}),
+           "title": wb.add_format({"bold": True, "font_size": 14}),
+           "head_req": wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1}),
+           "head_opt": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
+           "text": wb.add_format({"num_format": "@"}),
+           "date": wb.add_format({"num_format": "dd/mm/yyyy"})}
+    ws = wb.add_worksheet(instructions_sheet)
+    ws.set_column(0, 0, 110)
+    for i, line in enumerate(instructions):
+        ws.write_string(i, 0, line, fmt["title"] if i == 0 else None)
+    row = len(instructions) + 1
+    ws.write_string(row, 0, "Kolom per lembar:", fmt["bold"])
+    for sheet, cols in sheets.items():
+        for col in cols:
+            row += 1
+            mark = " (wajib)" if col.required else ""
+            ws.write_string(row, 0, f"{sheet} / {col.header}{mark}: {col.help}".rstrip(": "))
+    return fmt
+
+
 def build_template(session=None) -> bytes:
     """The downloadable template: instructions, three data sheets, validation lists."""
     session = session or db.session
@@ -95,24 +119,8 @@ def build_template(session=None) -> bytes:
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    wb.set_properties({"title": "Templat impor data induk e-Kinerja", "company": "BKPSDM"})
-    bold = wb.add_format({"bold": True})
-    title = wb.add_format({"bold": True, "font_size": 14})
-    head_req = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
-    head_opt = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    text_fmt = wb.add_format({"num_format": "@"})
-
-    ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
-    ws.set_column(0, 0, 110)
-    for i, line in enumerate(INSTRUCTIONS):
-        ws.write_string(i, 0, line, title if i == 0 else None)
-    row = len(INSTRUCTIONS) + 1
-    ws.write_string(row, 0, "Kolom per lembar:", bold)
-    for sheet, cols in SHEETS.items():
-        for col in cols:
-            row += 1
-            mark = " (wajib)" if col.required else ""
-            ws.write_string(row, 0, f"{sheet} / {col.header}{mark}: {col.help}".rstrip(": "))
+    formats = start_template(wb, "Templat impor data induk e-Kinerja", INSTRUCTIONS_SHEET, INSTRUCTIONS, SHEETS)
+    bold, head_req, head_opt, text_fmt = formats["bold"], formats["head_req"], formats["head_opt"], formats["text"]
 
     ref = wb.add_worksheet(REFERENCE_SHEET)
     ref.write_row(0, 0, ["Jenis Pegawai", "Golongan PNS", "Golongan PPPK", "Jenis Jabatan", "Ya/Tidak",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import xlsxwriter
 from sqlalchemy import select
 
-from kinerja_admin.excel.template import normal_header
+from kinerja_admin.excel.template import normal_header, start_template
 from models import Period, PublicService, Unit, db
 from models.planning import PROGRAM_LEVELS
 
@@ -98,25 +98,10 @@ def build_template(session=None) -> bytes:
     services = list(session.scalars(select(PublicService.slug).order_by(PublicService.slug)))
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    wb.set_properties({"title": "Templat impor program dan indikator kinerja organisasi", "company": "BKPSDM"})
-    bold = wb.add_format({"bold": True})
-    title = wb.add_format({"bold": True, "font_size": 14})
-    head_req = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
-    head_opt = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    text_fmt = wb.add_format({"num_format": "@"})
-    date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
-
-    ws = wb.add_worksheet("Petunjuk")
-    ws.set_column(0, 0, 110)
-    for i, line in enumerate(INSTRUCTIONS):
-        ws.write_string(i, 0, line, title if i == 0 else None)
-    row = len(INSTRUCTIONS) + 1
-    ws.write_string(row, 0, "Kolom per lembar:", bold)
-    for sheet, cols in SHEETS.items():
-        for col in cols:
-            row += 1
-            mark = " (wajib)" if col.required else ""
-            ws.write_string(row, 0, f"{sheet} / {col.header}{mark}: {col.help}".rstrip(": "))
+    formats = start_template(wb, "Templat impor program dan indikator kinerja organisasi", "Petunjuk",
+                         INSTRUCTIONS, SHEETS)
+    bold, head_req, head_opt = formats["bold"], formats["head_req"], formats["head_opt"]
+    text_fmt, date_fmt = formats["text"], formats["date"]
 
     ref = wb.add_worksheet("Referensi")
     lists = {0: periods, 1: opds, 2: list(PROGRAM_LEVELS.values()), 3: ["Ya", "Tidak"], 4: services}
