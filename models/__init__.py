@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models, one module per aggregate. Importing this package registers them all."""
 from kinerja_admin.extensions import db
+from kinerja_admin.links import install_link_guard
 from kinerja_admin.numbers import install_model_guard
 
 from .appraisal import EvidenceFile, Indicator, Period, Realisation, Target, TargetJudgement, WorkPlan
@@ -46,6 +47,7 @@ from .year import (
 
 # No ORM path stores NaN, Infinity or a number beyond its column's precision (kinerja_admin.numbers).
 install_model_guard(db.Model)
+install_link_guard(db.Model)
 
 __all__ = [
     "db", "AchievementBand", "AuditLog", "BehaviourAspect", "BehaviourRating", "CategoryThreshold",

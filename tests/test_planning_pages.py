@@ -272,3 +272,53 @@ def test_indicator_and_realisation_forms(client, demo):
     rv = client.post("/admin/org_realisation/new/", data={"indicator": str(ind.id), "quarter": "2", "value": "50"},
                      follow_redirects=True)
     assert "Triwulan II indikator ini sudah dicatat" in rv.get_data(as_text=True)
+
+
+def test_an_employee_sees_the_cascade_but_only_their_own_achievement(client, published):
+    """The RHK texts of the OPD are shared planning; a colleague's achievement is read only by who may
+    read that colleague's plan (the row scope), as BKPSDM does."""
+    from kinerja_admin.planning.cascade import cascade_tree
+    from kinerja_admin.planning.rollup import cascade_people
+
+    pegawai = published["users"]["pegawai"]
+    ind = _indicator("P-1.02.02", "DINKES")
+    everyone = cascade_people(db.session, ind.period_id, ind.id)
+    assert sum(1 for p in everyone if p["achievement"] is not None) >= 2
+    login_as(client, pegawai)
+    html = client.get(f"/admin/efektivitas/indikator/{ind.id}/pegawai").get_data(as_text=True)
+    others = [p for p in everyone if p["employee_id"] != pegawai.employee_id and p["achievement"] is not None]
+    assert others and all(p["name"] in html for p in others)  # names and levels stay
+    assert "Capaian pegawai lain hanya terlihat" in html
+    period, dinkes = ind.period, _unit("DINKES")
+    tree = cascade_tree(db.session, period, dinkes.id, actor=pegawai)
+    full = cascade_tree(db.session, period, dinkes.id)
+
+    def nodes(t):
+        out, stack = [], [r for g in t["goals"] for p in g.programs for r in _rhks(p)]
+        while stack:
+            n = stack.pop()
+            out.append(n)
+            stack.extend(n.children)
+        return out
+
+    def _rhks(program):
+        for i in program.indicators:
+            yield from i.rhks
+        for c in program.children:
+            yield from _rhks(c)
+
+    shown = {n.target_id: n for n in nodes(tree)}
+    assert shown and {n.target_id for n in nodes(full)} == set(shown)
+    from models import WorkPlan
+
+    own_plan = db.session.scalar(select(WorkPlan.id).where(WorkPlan.employee_id == pegawai.employee_id,
+                                                           WorkPlan.period_id == period.id))
+    assert not any(n.hidden for n in shown.values() if n.plan_id == own_plan)
+    hidden = [n for n in shown.values() if n.hidden]
+    assert hidden and all(n.achievement is None for n in hidden)
+    # the head of the OPD judges nobody's plan for this employee: theirs is hidden from the employee
+    head = db.session.scalar(select(Employee.id).where(Employee.unit_id == dinkes.id, Employee.superior_id.is_(None)))
+    assert all(n.hidden for n in shown.values() if n.employee == db.session.get(Employee, head).name)
+    login_as(client, published["users"]["operator"])
+    assert not any(n.hidden for n in nodes(cascade_tree(db.session, period, dinkes.id,
+                                                         actor=published["users"]["operator"])))

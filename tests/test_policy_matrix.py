@@ -158,6 +158,8 @@ def _new_value(scene, obj, column):
         return None  # unlinking is always a valid link (the scene links it); making links: test_planning_cascade
     if column == "seq":
         return (current or 0) + 100
+    if column == "evidence_url":  # a link is a web address (kinerja_admin.links)
+        return f"https://arsip.example.go.id/ubah/{current or ''}x"
     if column in ("work_plan_id", "target_id", "indicator_id", "realisation_id"):
         parent = {"work_plan_id": WorkPlan, "target_id": Target, "indicator_id": Indicator,
                   "realisation_id": Realisation}[column]

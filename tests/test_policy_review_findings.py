@@ -344,3 +344,104 @@ def test_foreign_evidence_job_and_print_ids_give_404(app, client, published):
     db.session.add(job)
     db.session.commit()
     assert client.get(f"/admin/jobs/{job.id}/unduh").status_code == 404
+
+
+# --- nobody moderates what the public said about them ----------------------------------------------------
+
+def test_a_clerk_cannot_release_or_hide_feedback_about_themself(app, client, demo):
+    from models import Period, PublicFeedback
+
+    op, admin = demo["users"]["operator"], demo["users"]["admin"]
+    row = db.session.scalar(select(PublicFeedback).join(Period, Period.id == PublicFeedback.period_id)
+                            .where(Period.status != "closed", PublicFeedback.comment.is_not(None))
+                            .order_by(PublicFeedback.id))
+    # a burst of top marks naming the operator, held out of IKM and masyarakat
+    db.session.execute(update(PublicFeedback).where(PublicFeedback.id == row.id)
+                       .values(employee_id=op.employee_id, employee_score=4, status="held"))
+    db.session.commit()
+    login_as(client, op)
+    for what in ("release", "hide_comment"):
+        client.post("/admin/public_feedback/action/", data={"action": what, "rowid": [str(row.id)],
+                                                            "url": "/admin/public_feedback/"})
+        assert any("menilai Anda sendiri" in m for m in flashes(client))
+    db.session.expire_all()
+    stored = db.session.get(PublicFeedback, row.id)
+    assert (stored.status, stored.comment_hidden) == ("held", False)
+    # another clerk decides, and is named as the moderator
+    login_as(client, admin)
+    client.post("/admin/public_feedback/action/", data={"action": "release", "rowid": [str(row.id)],
+                                                        "url": "/admin/public_feedback/"})
+    db.session.expire_all()
+    stored = db.session.get(PublicFeedback, row.id)
+    assert stored.status == "released" and stored.moderated_by_id == admin.id
+
+
+# --- the rater's judgement reaches the employee with the assessment, on every page -------------------------
+
+def test_the_plain_plan_pages_hide_the_judgement_until_the_plan_is_assessed(app, client, demo):
+    pegawai = demo["users"]["pegawai"]
+    plan = plan_of(demo, who="pegawai", code="2026")
+    set_state(plan, "realised", "running")
+    db.session.execute(update(WorkPlan).where(WorkPlan.id == plan.id).values(
+        hasil_rating="diatas", perilaku_rating="dibawah", feedback="CATATAN-PENILAI-RAHASIA"))
+    db.session.commit()
+    login_as(client, pegawai)
+    rv = client.get(f"/admin/work_plan/details/?id={plan.id}")
+    html = rv.get_data(as_text=True)
+    assert rv.status_code == 200 and "Pejabat penilai" in html  # the page itself is shown
+    assert "CATATAN-PENILAI-RAHASIA" not in html and "Rating hasil kerja" not in html
+    rater = db.session.scalar(select(User).where(User.employee_id == plan.rater_id))
+    if rater is not None:
+        login_as(client, rater)
+        html = client.get(f"/admin/work_plan/details/?id={plan.id}").get_data(as_text=True)
+        assert "CATATAN-PENILAI-RAHASIA" in html
+    set_state(db.session.get(WorkPlan, plan.id), "assessed", "assessing")
+    login_as(client, pegawai)
+    html = client.get(f"/admin/work_plan/details/?id={plan.id}").get_data(as_text=True)
+    assert "CATATAN-PENILAI-RAHASIA" in html and "Rating hasil kerja" in html
+
+
+# --- an evidence link is a web address on every path ------------------------------------------------------
+
+def test_a_script_link_is_refused_as_evidence_on_the_plain_form_and_in_the_model(app, client, demo):
+    import pytest
+
+    from kinerja_admin.links import LinkError
+    from models import Indicator, OrgRealisation, Realisation
+    from tests.test_scoring_edges import _realising_employee
+
+    indicator = _realising_employee(client, demo)
+    before = len(indicator.realisations)
+    for link in ("javascript:alert(document.cookie)", "JaVaScRiPt:alert(1)", "data:text/html,<b>x</b>", "//host/x"):
+        rv = client.post("/admin/realisation/new/", data={"indicator": str(indicator.id), "value": "10",
+                                                          "evidence_url": link}, follow_redirects=True)
+        assert "diawali http:// atau https://" in rv.get_data(as_text=True), link
+    db.session.expire_all()
+    assert len(db.session.get(Indicator, indicator.id).realisations) == before
+    for model in (Realisation, OrgRealisation):
+        with pytest.raises(LinkError):
+            model(evidence_url="javascript:alert(1)")
+    assert Realisation(evidence_url=" https://arsip.example.go.id/b/1 ").evidence_url == "https://arsip.example.go.id/b/1"
+
+
+def test_a_clerk_cannot_pick_who_acts_for_their_own_rater(app, client, demo):
+    from kinerja_admin.clock import today
+
+    op, admin = demo["users"]["operator"], demo["users"]["admin"]
+    plan = plan_of(demo, who="operator", code="2026")
+    friend = db.session.scalar(select(Employee.id).where(
+        Employee.id.not_in([op.employee_id, plan.rater_id, plan.rater_superior_id or -1]),
+        Employee.active.is_(True)).order_by(Employee.id))
+    day = today(db.session)
+    form = {"kind": "plt", "holder": str(friend), "principal": str(plan.rater_id), "unit": "",
+            "start_date": day.isoformat(), "end_date": day.isoformat(), "decree": "800/2/2026", "note": ""}
+    login_as(client, op)
+    html = client.post("/admin/delegation/new/", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "menilai SKP Anda sendiri" in html
+    assert db.session.scalar(select(Delegation.id).where(Delegation.holder_id == friend)) is None
+    # another clerk, not judged by that official, may appoint the same Plt
+    if admin.employee_id is None or db.session.scalar(select(WorkPlan.id).where(
+            WorkPlan.employee_id == admin.employee_id, WorkPlan.rater_id == plan.rater_id)) is None:
+        login_as(client, admin)
+        client.post("/admin/delegation/new/", data=form)
+        assert db.session.scalar(select(Delegation.id).where(Delegation.holder_id == friend)) is not None

@@ -219,3 +219,23 @@ def test_a_submitted_rating_opens_read_only_with_its_date(client, rated):
     assert 'type="radio"' not in html and "Catatan saya." in html
     # the values as given, with their meanings
     assert "Sangat kurang: perilaku ini hampir tidak pernah ditunjukkan" in html
+
+
+def test_an_inspector_linked_to_a_rater_reads_but_never_rates(client, rated):
+    """The record policy, not the form, decides who stores a rating: an account whose role is
+    inspektur stays read-only even when its employee is someone's assigned rater."""
+    demo, period, mine = rated
+    user = demo["users"]["pegawai"]
+    user.role = "inspektur"
+    db.session.commit()
+    spec = form_spec(db.session, mine)
+    before = _n_ratings()
+    login_as(client, user)
+    client.post(f"/admin/my_ratings/nilai/{mine.id}", data=_form(spec) | {"confirm": "1"})
+    db.session.expire_all()
+    assert _n_ratings() == before
+    assert db.session.get(RaterAssignment, mine.id).status == "pending"
+    with pytest.raises(RatingError, match="Nilai perilaku dapat ditambahkan hanya"):
+        submit_ratings(db.session, mine.id, user.employee_id, {a.id: "4" for a in spec.aspects}, user=user)
+    db.session.rollback()
+    assert db.session.get(RaterAssignment, mine.id).status == "pending"

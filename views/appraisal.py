@@ -170,6 +170,16 @@ class WorkPlanView(PlanActionsMixin, OptimisticLockMixin, SecuredModelView):
                       "position": {"fields": ("name",), "page_size": 15, "minimum_input_length": 2,
                                    "placeholder": "Cari jabatan"}}
 
+    def columns_hidden_from(self, obj) -> set[str]:
+        """The rater's judgement stays with the rater until the plan is assessed (as on the SKP page
+        and the printed document: one rule, kinerja_admin.skp.document.judgement_visible)."""
+        from flask_login import current_user
+
+        from kinerja_admin.skp.document import JUDGEMENT_FIELDS, Rights, judgement_visible
+        from models import db
+
+        return set() if judgement_visible(obj, Rights(db.session, current_user, obj)) else set(JUDGEMENT_FIELDS)
+
     def on_model_change(self, form, model, is_created):
         for attr in ("hasil_rating", "perilaku_rating"):
             if getattr(model, attr) == "":

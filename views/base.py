@@ -25,6 +25,7 @@ from wtforms.validators import ValidationError
 from kinerja_admin import permissions, policy
 from kinerja_admin.audit import record
 from kinerja_admin.formatting import skor, tanggal, waktu
+from kinerja_admin.links import LinkError
 from kinerja_admin.numbers import NumberError, NumberField, column_bounds
 from kinerja_admin.scope import in_scope, scope_query
 from kinerja_admin.security import CsvFormulaSafeMixin
@@ -257,6 +258,19 @@ class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
     def get_details_columns(self):
         return [(n, label) for n, label in super().get_details_columns() if n not in self.hidden_detail_columns]
 
+    def columns_hidden_from(self, obj) -> set[str]:
+        """Columns of `obj` the current user may not read (the details page and the read-only panel of
+        the edit form both ask here): none by default."""
+        return set()
+
+    def render(self, template, **kwargs):
+        model = kwargs.get("model")
+        if model is not None and "details_columns" in kwargs:
+            hidden = self.columns_hidden_from(model)
+            if hidden:
+                kwargs["details_columns"] = [(n, label) for n, label in kwargs["details_columns"] if n not in hidden]
+        return super().render(template, **kwargs)
+
     def scaffold_form(self):
         form_class = super().scaffold_form()
         self._add_reason_field(form_class)
@@ -293,12 +307,13 @@ class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
         if allowed is None:
             return form
         readonly = []
+        unreadable = self.columns_hidden_from(obj) if obj is not None else set()
         for name in list(form._fields):
             if name in self.FORM_HELPERS:
                 continue
             columns = self._field_columns(name)
             if columns is not None and not columns <= allowed:
-                if obj is not None:
+                if obj is not None and name not in unreadable:
                     readonly.append((str(form._fields[name].label.text), self._readonly_value(obj, name)))
                 del form[name]
         if self.REASON_FIELD in form._fields and not policy.needs_reason(self.model, allowed):
@@ -437,7 +452,7 @@ class SecuredModelView(AccessMixin, CsvFormulaSafeMixin, ModelView):
             flash("Data tidak dapat disimpan: bertentangan dengan data lain (duplikat atau masih "
                   "dirujuk oleh data lain).", "error")
             return True
-        if isinstance(exc, (ValidationError, NumberError)):  # NumberError: the model-layer number guard
+        if isinstance(exc, (ValidationError, NumberError, LinkError)):  # the model-layer number and link guards
             flash(str(exc), "error")
             return True
         if isinstance(exc, StaleDataError):

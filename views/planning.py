@@ -326,7 +326,7 @@ class CascadeView(SecuredBaseView):
         elif opds:
             own = user_opd_id(current_user)
             opd = next((u for u in opds if u.id == own), opds[0])
-        tree = cascade_tree(db.session, period, opd.id) if period and opd else None
+        tree = cascade_tree(db.session, period, opd.id, actor=current_user) if period and opd else None
         return self.render("admin/planning/cascade.html", periods=periods, period=period, opds=opds, opd=opd,
                            tree=tree, levels=PROGRAM_LEVELS)
 
@@ -377,6 +377,7 @@ class EffectivenessView(SecuredBaseView):
 
     @expose("/indikator/<int:indicator_id>/pegawai")
     def people(self, indicator_id):
+        from kinerja_admin.planning.cascade import hide_unreadable_people
         from kinerja_admin.planning.effectiveness import indicator_rows
         from kinerja_admin.planning.rollup import cascade_people
 
@@ -385,7 +386,8 @@ class EffectivenessView(SecuredBaseView):
         if indicator is None:
             abort(404)
         row = indicator_rows(db.session, indicator.period, {indicator.unit_id}, indicator_ids={indicator.id})[0]
-        people = cascade_people(db.session, indicator.period_id, indicator.id)
+        people = hide_unreadable_people(db.session, current_user, indicator.period_id,
+                                        cascade_people(db.session, indicator.period_id, indicator.id))
         return self.render("admin/planning/people.html", row=row, people=people, indicator=indicator)
 
     @expose("/umumkan/", methods=["POST"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_admin.actions import action
+from flask_login import current_user
 
 from .base import ReadOnlyModelView, SecuredModelView
 
@@ -58,7 +59,7 @@ class PublicFeedbackView(ReadOnlyModelView):
 
         pk_ids = [row.id for row in self.scoped_ids_query(ids)]
         try:
-            done, skipped = moderate(db.session, pk_ids, what)
+            done, skipped = moderate(db.session, pk_ids, what, user=current_user._get_current_object())
         except RatingError as err:
             db.session.rollback()
             flash(str(err), "error")
@@ -86,7 +87,7 @@ class PublicFeedbackView(ReadOnlyModelView):
 
         pk_ids = [row.id for row in self.scoped_ids_query(ids)]
         try:
-            n = set_comment_hidden(db.session, pk_ids, hidden,
+            n = set_comment_hidden(db.session, pk_ids, hidden, user=current_user._get_current_object(),
                                    reason="Komentar tidak pantas" if hidden else "Komentar ditampilkan kembali")
         except RatingError as err:
             db.session.rollback()

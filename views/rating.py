@@ -73,7 +73,8 @@ class MyRatingsView(SecuredBaseView):
             comments = {str(a.id): request.form.get(f"comment-{a.id}", "") for a in spec.aspects}
             try:
                 if request.form.get("confirm") == "1":
-                    submit_ratings(db.session, assignment_id, current_user.employee_id, values, comments)
+                    submit_ratings(db.session, assignment_id, current_user.employee_id, values, comments,
+                                   user=current_user._get_current_object())
                 else:
                     _a, _s, rows = check_ratings(db.session, assignment_id, current_user.employee_id, values,
                                                  comments)

@@ -53,15 +53,13 @@ class ScoreResultView(ScoreActionsMixin, ScoreResultExportMixin, SecuredModelVie
     # page, which applies the anonymity threshold (rating.anonymity_k)
     ANONYMOUS_COLUMNS = ("rekan_avg", "bawahan_avg")
 
-    def render(self, template, **kwargs):
+    def columns_hidden_from(self, obj) -> set[str]:
         from flask_login import current_user
 
         from kinerja_admin.scope import is_unscoped
 
-        if "details_columns" in kwargs and not is_unscoped(current_user):
-            kwargs["details_columns"] = [(n, label) for n, label in kwargs["details_columns"]
-                                         if n not in self.ANONYMOUS_COLUMNS]
-        return super().render(template, **kwargs)
+        return set() if is_unscoped(current_user) else set(self.ANONYMOUS_COLUMNS)
+
     column_list = ["period", "employee", "unit", "opd", "skp_value", "behaviour_value", "final_value",
                    "predicate", "status"]
     column_default_sort = [("period_id", True), ("id", False)]

@@ -193,6 +193,7 @@ class RhkNode:
     status: str
     achievement: object = None
     children: list = field(default_factory=list)
+    hidden: bool = False  # the viewer may not read this employee's achievement (not in their plan scope)
 
     def count(self) -> int:
         return 1 + sum(c.count() for c in self.children)
@@ -235,8 +236,35 @@ def _rhk_rows(session, period_id: int, unit_ids):
         .order_by(Employee.name, Target.seq)).all()
 
 
-def cascade_tree(session, period: Period, opd_id: int) -> dict:
-    """The cascade of one OPD in one period, ready to render."""
+def readable_plans(session, actor, plan_ids) -> set[int]:
+    """The plans among `plan_ids` whose figures `actor` may read: the WorkPlan row scope decides (an
+    employee their own and those they judge; all-rows roles every one). A colleague's RHK text is part
+    of the OPD's shared cascade; their achievement is not."""
+    from kinerja_admin.scope import scope_query
+
+    ids = sorted(set(plan_ids))
+    out: set[int] = set()
+    for i in range(0, len(ids), 1000):
+        out.update(session.scalars(scope_query(select(WorkPlan.id).where(WorkPlan.id.in_(ids[i:i + 1000])),
+                                               WorkPlan, actor)))
+    return out
+
+
+def hide_unreadable_people(session, actor, period_id: int, people: list[dict]) -> list[dict]:
+    """`people` (cascade_people) with the achievement of those whose plan `actor` may not read blanked."""
+    employees = [p["employee_id"] for p in people]
+    plans = dict(session.execute(select(WorkPlan.employee_id, WorkPlan.id).where(
+        WorkPlan.period_id == period_id, WorkPlan.employee_id.in_(employees))).all()) if employees else {}
+    readable = readable_plans(session, actor, plans.values())
+    for p in people:
+        if plans.get(p["employee_id"]) not in readable:
+            p["achievement"], p["hidden"] = None, True
+    return people
+
+
+def cascade_tree(session, period: Period, opd_id: int, actor=None) -> dict:
+    """The cascade of one OPD in one period, ready to render (for `actor`: achievements of plans outside
+    their scope hidden)."""
     tree = unit_tree(session)
     subtree = tree.subtree(opd_id)
     agreement = session.scalar(select(PerformanceAgreement).where(
@@ -258,6 +286,11 @@ def cascade_tree(session, period: Period, opd_id: int) -> dict:
         parent_of[tid] = parent_id
         if ind_id is not None:
             root_indicator[tid] = ind_id
+    if actor is not None:
+        readable = readable_plans(session, actor, [n.plan_id for n in nodes.values()])
+        for node in nodes.values():
+            if node.plan_id not in readable:
+                node.achievement, node.hidden = None, True
     unlinked, dangling = [], []
     for tid, node in nodes.items():
         pid = parent_of[tid]

@@ -7,7 +7,7 @@ import logging
 from contextlib import contextmanager
 
 from flask import has_request_context
-from sqlalchemy import exists, inspect, select
+from sqlalchemy import exists, inspect, or_, select
 from sqlalchemy.orm import MANYTOONE
 
 from models import (
@@ -378,6 +378,17 @@ def _delegation_valid(session, obj, ctx, changed, system_write):
     if not system_write and holder is not None and "holder_id" in changed \
             and holder == getattr(acting_user(session), "employee_id", None):
         return "Anda tidak dapat menunjuk diri sendiri sebagai pelaksana (Plt/Plh)."
+    me = getattr(acting_user(session), "employee_id", None)
+    if not system_write and me is not None and principal is not None \
+            and any(k in changed for k in ("holder_id", "principal_id")):
+        # whoever acts for the official who judges the clerk would judge the clerk: another clerk decides
+        judged_by_principal = session.scalar(
+            select(WorkPlan.id).join(Period, Period.id == WorkPlan.period_id)
+            .where(WorkPlan.employee_id == me, Period.status != "closed",
+                   or_(WorkPlan.rater_id == principal, WorkPlan.rater_superior_id == principal)).limit(1))
+        if judged_by_principal is not None:
+            return ("Pejabat yang digantikan menilai SKP Anda sendiri; penunjukan Plt/Plh baginya dilakukan "
+                    "operator lain.")
     return None
 
 

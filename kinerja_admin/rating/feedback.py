@@ -194,11 +194,24 @@ def _open_ids(session, ids) -> list[int]:
     return clean
 
 
+def _refuse_own(session, ids, user) -> None:
+    """Nobody moderates what the public said about them: a clerk who is also an employee leaves the
+    responses naming them to another clerk (the same rule as every record that judges its reader)."""
+    employee_id = getattr(user, "employee_id", None)
+    if employee_id is None or not ids:
+        return
+    if session.scalar(select(PublicFeedback.id).where(PublicFeedback.id.in_(ids),
+                                                      PublicFeedback.employee_id == employee_id).limit(1)):
+        raise RatingError("Pilihan memuat umpan balik publik yang menilai Anda sendiri; moderasinya dilakukan "
+                          "operator lain. Tidak ada yang diubah.")
+
+
 def moderate(session, ids, what: str, *, user=None, reason: str | None = None) -> tuple[int, int]:
     """Release or reject held responses (or hold a released one again). Returns (changed, skipped);
-    audited per row; refused for a closed period."""
+    audited per row; refused for a closed period and for responses naming the moderator."""
     source, target, label = MODERATION[what]
     clean = _open_ids(session, ids)
+    _refuse_own(session, clean, user)
     rows = session.execute(select(PublicFeedback.id, PublicFeedback.period_id).where(
         PublicFeedback.id.in_(clean), PublicFeedback.status == source)).all()
     if rows:
@@ -224,8 +237,10 @@ def moderation_counts(session, period_id: int, unit_ids=None) -> dict[str, int]:
 
 
 def set_comment_hidden(session, ids, hidden: bool, *, user=None, reason: str | None = None) -> int:
-    """Hide (or show again) the comments of the given responses; scores stay. Audited per row."""
+    """Hide (or show again) the comments of the given responses; scores stay. Audited per row; refused
+    for responses naming the clerk."""
     clean = _open_ids(session, ids)
+    _refuse_own(session, clean, user)
     rows = session.execute(select(PublicFeedback.id, PublicFeedback.period_id).where(
         PublicFeedback.id.in_(clean), PublicFeedback.comment.is_not(None),
         PublicFeedback.comment_hidden.is_(not hidden))).all()

@@ -160,6 +160,15 @@ def submit_ratings(session, assignment_id, rater_employee_id: int | None, values
     tabs, a double click, a replayed POST) stores nothing the second time. The caller commits.
     """
     assignment, _spec, rows = check_ratings(session, assignment_id, rater_employee_id, values, comments)
+    # the record policy decides who may store a rating (the assigned rater, in an open period; an
+    # inspector linked to an employee reads only), as for any other write
+    from kinerja_admin import policy
+
+    try:  # one rule for every aspect of the form
+        policy.assert_may_write(session, BehaviourRating(assignment_id=assignment.id, aspect_id=rows[0]["aspect_id"]),
+                                "ditambahkan", actor=user)
+    except policy.PolicyError as err:
+        raise RatingError(str(err)) from None
     now = utcnow()
     for r in rows:
         r.update(created_at=now, updated_at=now)

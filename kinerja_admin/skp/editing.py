@@ -9,10 +9,10 @@ input (Indonesian messages) and the row version a form was rendered with (optimi
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
+from kinerja_admin.links import LinkError, check_link
 from kinerja_admin.workflow.base import ConflictError, WorkflowError
 from models import BehaviourAspect, Indicator, Realisation, SpecialExpectation, Target, WorkPlan
 from models.base import TARGET_ASPECTS
@@ -56,12 +56,10 @@ def number(value, what: str) -> Decimal:
 
 def url(value) -> str | None:
     out = text(value, "Tautan bukti", required=False, limit=500)
-    if out is None:
-        return None
-    parts = urlsplit(out)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError("Tautan bukti harus alamat web lengkap yang diawali http:// atau https://.")
-    return out
+    try:
+        return check_link(out)
+    except LinkError as err:
+        raise InputError(str(err)) from None
 
 
 def check_version(obj, posted, what: str) -> None:
