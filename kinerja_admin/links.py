@@ -33,12 +33,8 @@ def install_link_guard(base) -> None:
     """Attach a 'set' listener to every link column (LINK_COLUMNS) of every mapped class, once."""
     from sqlalchemy import event
 
-    for mapper in base.registry.mappers:
-        cls = mapper.class_
-        if cls in _installed:
-            continue
-        _installed.add(cls)
-        for prop in mapper.column_attrs:
-            if prop.key in LINK_COLUMNS:
-                event.listen(getattr(cls, prop.key), "set", lambda _t, value, _o, _i: check_link(value),
-                             retval=True)
+    from .numbers import new_column_attrs
+
+    for cls, prop in new_column_attrs(base, _installed):
+        if prop.key in LINK_COLUMNS:
+            event.listen(getattr(cls, prop.key), "set", lambda _t, value, _o, _i: check_link(value), retval=True)

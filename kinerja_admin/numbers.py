@@ -241,19 +241,26 @@ def _guard(bounds: Bounds, label: str):
 _installed: set = set()
 
 
+def new_column_attrs(base, installed: set):
+    """(class, column property) of every class mapped on `base` not yet in `installed` (added to it):
+    the classes a model-level guard has still to be attached to."""
+    for mapper in base.registry.mappers:
+        cls = mapper.class_
+        if cls in installed:
+            continue
+        installed.add(cls)
+        for prop in mapper.column_attrs:
+            yield cls, prop
+
+
 def install_model_guard(base) -> None:
     """Attach a 'set' listener to every Numeric (not Float) column of every class mapped on `base`
     (once per class), converting floats/strings to Decimal and refusing NaN, Infinity and magnitudes
     beyond the column's precision with a NumberError."""
     from sqlalchemy import Float, Numeric, event
 
-    for mapper in base.registry.mappers:
-        cls = mapper.class_
-        if cls in _installed:
-            continue
-        _installed.add(cls)
-        for prop in mapper.column_attrs:
-            column = prop.columns[0]
-            if isinstance(column.type, Numeric) and not isinstance(column.type, Float):
-                label = f"Nilai {column.table.name}.{column.name}"
-                event.listen(getattr(cls, prop.key), "set", _guard(column_bounds(column), label), retval=True)
+    for cls, prop in new_column_attrs(base, _installed):
+        column = prop.columns[0]
+        if isinstance(column.type, Numeric) and not isinstance(column.type, Float):
+            label = f"Nilai {column.table.name}.{column.name}"
+            event.listen(getattr(cls, prop.key), "set", _guard(column_bounds(column), label), retval=True)
