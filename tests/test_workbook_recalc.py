@@ -23,8 +23,8 @@ from sqlalchemy import delete, select
 
 from kinerja_admin.excel.exporter import export_period
 from kinerja_admin.scoring.engine import score_period
-from kinerja_admin.workflow.period import change_scheme
 from kinerja_admin.scoring.validation import clone_scheme
+from kinerja_admin.workflow.period import change_scheme
 from models import (
     BehaviourRating,
     Indicator,
