@@ -370,7 +370,7 @@ def freeze_details(session, result_ids) -> None:
             session.execute(insert(sd_t).from_select(["result_id", "role", "aspect_id", "average", "raters"], sel))
 
 
-def role_sums(rules: Rules, period_id: int):
+def role_sums(rules: Rules, period_id: int, aggregate_filter: bool = False):
     """(ratee_id, then per role: <role>_s, <role>_w and, when the scheme has structural-only aspects,
     <role>_ss, <role>_ws): sums of aspect average x aspect weight and of the weights of the aspects
     rated, apart for the structural-only aspects, which count only for ratees on a structural position
@@ -382,7 +382,9 @@ def role_sums(rules: Rules, period_id: int):
     from the loaded rules. So the ratings are read in the order of the index
     ix_rater_assignment_scoring (period, status, ratee, role) joined to the covering
     ix_behaviour_rating_scoring (assignment, aspect, value) and aggregated as they stream, without a
-    sort or hash table of one group per employee, role and aspect."""
+    sort or hash table of one group per employee, role and aspect. `aggregate_filter`: write the
+    conditional averages as ``AVG(value) FILTER (WHERE aspect_id = ...)`` (PostgreSQL, SQLite; about 10%
+    faster than a CASE per aspect), else with CASE (MariaDB has no FILTER clause)."""
     def sums(structural_only: bool):
         chosen = sorted((a[0], num(a[3])) for a in rules.aspects if a[4] == structural_only)
         if not chosen:
@@ -390,7 +392,11 @@ def role_sums(rules: Rules, period_id: int):
             return none, none
         s = w = None
         for aspect_id, weight in chosen:
-            average = r4(func.avg(case((br_t.c.aspect_id == aspect_id, br_t.c.value), else_=null())))
+            if aggregate_filter:
+                mean = func.avg(br_t.c.value).filter(br_t.c.aspect_id == aspect_id)
+            else:
+                mean = func.avg(case((br_t.c.aspect_id == aspect_id, br_t.c.value), else_=null()))
+            average = r4(mean)
             s_term = func.coalesce(average * weight, num(0))
             w_term = case((average.is_not(None), weight), else_=num(0))
             s = s_term if s is None else s + s_term
@@ -408,6 +414,18 @@ def role_sums(rules: Rules, period_id: int):
                    *[func.max(case((per_role.c.role == role, per_role.c[k]), else_=null())).label(f"{role}_{k}")
                      for role in ROLE_COLUMNS for k in parts])
             .group_by(per_role.c.ratee_id).subquery("roles"))
+
+
+def _has_aggregate_filter(session) -> bool:
+    """Whether the database takes ``aggregate(...) FILTER (WHERE ...)``: PostgreSQL, SQLite >= 3.30."""
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        return True
+    if dialect.name == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 30, 0)
+    return False
 
 
 def _role_average(rules: Rules, roles, role: str, structural):
@@ -508,7 +526,7 @@ def score_period(session, period: Period, *, user=None) -> dict:
 def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
     """The SELECT whose rows the engine inserts into score_result (named like its columns)."""
     skp = skp_subquery(rules, pid, ex)
-    roles = role_sums(rules, pid)
+    roles = role_sums(rules, pid, aggregate_filter=_has_aggregate_filter(session))
     plan_pos = pos_t.alias("plan_pos")
     plan_kind = pk_t.alias("plan_kind")
     plan_emp = emp_t.alias("plan_emp")
