@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import RATER_ROLES, Score, TimestampMixin, db, in_check
@@ -23,6 +23,8 @@ class RaterAssignment(TimestampMixin, db.Model):
         UniqueConstraint("period_id", "ratee_id", "rater_id", "role"),
         CheckConstraint(in_check("role", RATER_ROLES), name="role"),
         CheckConstraint("status IN ('pending', 'submitted')", name="status"),
+        # scoring reads a period's submitted assignments in (ratee, role) order from this index alone
+        Index("ix_rater_assignment_scoring", "period_id", "status", "ratee_id", "role", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
@@ -47,7 +49,11 @@ class BehaviourRating(TimestampMixin, db.Model):
     """One rater's value for one behaviour aspect of the period's scheme."""
 
     __tablename__ = "behaviour_rating"
-    __table_args__ = (UniqueConstraint("assignment_id", "aspect_id"),)
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "aspect_id"),
+        # covering: scoring reads an assignment's ratings (aspect, value) from the index alone
+        Index("ix_behaviour_rating_scoring", "assignment_id", "aspect_id", "value"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
         ForeignKey("rater_assignment.id", ondelete="CASCADE"), index=True

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Optional
 
@@ -122,6 +123,33 @@ def fenced(sel):
     return sel.offset(0)
 
 
+# PostgreSQL settings for the scoring statement only (set_config(..., true) = this transaction; the
+# previous values are put back right after it, also when it fails):
+# - enable_hashagg off: the aggregates then stream over input already in group order (the ratings
+#   from ix_rater_assignment_scoring + ix_behaviour_rating_scoring in (ratee, role) order) instead of
+#   building hash tables of numeric averages (hundreds of MB at 100 000 employees, spilled to disk);
+# - jit off: the statement has many expressions; compiling them costs more than one pass saves;
+# - work_mem: the sorts that remain (per target and per plan) stay in memory up to a province.
+PG_SETTINGS = {"enable_hashagg": "off", "jit": "off", "work_mem": "256MB"}
+
+
+@contextmanager
+def statement_settings(session):
+    """PostgreSQL: :data:`PG_SETTINGS` for the statements run inside (this transaction only), then the
+    previous values. Enter it inside a savepoint: should a statement fail, rolling the savepoint back
+    also undoes the settings (the aborted transaction accepts no command to restore them). Other
+    databases: nothing."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    before = {n: session.scalar(select(func.current_setting(n))) for n in PG_SETTINGS}
+    for name, value in PG_SETTINGS.items():
+        session.execute(select(func.set_config(name, value, true())))
+    yield
+    for name, value in before.items():
+        session.execute(select(func.set_config(name, value, true())))
+
+
 def _effective_formula(rules: Rules, formula_code, aspect):
     defaults = {a: c for a, c in rules.default_formula.items()}
     default_expr = case(*[(aspect == a, literal(c, String)) for a, c in defaults.items()], else_=null())
@@ -144,12 +172,12 @@ def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=()):
     allowed = rules.allowed_formulas
     if not allowed:
         raise ScoringError(f"Skema {rules.code} belum memiliki rumus indikator.")
-    latest = (select(real_t.c.indicator_id, func.max(real_t.c.id).label("rid"))
-              .select_from(real_t.join(ind_t, ind_t.c.id == real_t.c.indicator_id)
-                           .join(tg_t, tg_t.c.id == ind_t.c.target_id)
-                           .join(wp_t, wp_t.c.id == tg_t.c.work_plan_id))
-              .where(wp_t.c.period_id == period_id)
-              .group_by(real_t.c.indicator_id).subquery("latest"))
+    # the latest realisation of an indicator: the one no later realisation of it follows (an anti-join
+    # on PostgreSQL, an index seek per realisation on SQLite), instead of MAX(id) per indicator over a
+    # join of the period's realisations, indicators, targets and plans, joined back by id
+    later = real_t.alias("later")
+    is_latest = ~exists(select(literal(1)).where(later.c.indicator_id == real_t.c.indicator_id,
+                                                 later.c.id > real_t.c.id))
     r, t, lib = real_t.c.value, ind_t.c.target_value, ind_t.c.lower_is_better
     single = len(set(rules.default_formula.values()) | set(allowed)) == 1
     # stage 1: per target and indicator the inputs (plus their exact units on SQLite, and the floored
@@ -173,8 +201,7 @@ def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=()):
     inner = fenced(select(*cols)
                    .select_from(tg_t.join(wp_t, wp_t.c.id == tg_t.c.work_plan_id)
                                 .outerjoin(ind_t, ind_t.c.target_id == tg_t.c.id)
-                                .outerjoin(latest, latest.c.indicator_id == ind_t.c.id)
-                                .outerjoin(real_t, real_t.c.id == latest.c.rid))
+                                .outerjoin(real_t, and_(real_t.c.indicator_id == ind_t.c.id, is_latest)))
                    .where(wp_t.c.period_id == period_id, wp_t.c.status.in_(SCORABLE_PLAN_STATUSES))
                    ).subquery("iv1")
     row = Row(inner.c.r, inner.c.t, inner.c.lib, inner.c.get("xe"), inner.c.get("re"), inner.c.get("te"),
@@ -343,37 +370,62 @@ def freeze_details(session, result_ids) -> None:
             session.execute(insert(sd_t).from_select(["result_id", "role", "aspect_id", "average", "raters"], sel))
 
 
-def role_sums(rules: Rules, period_id: int):
+def role_sums(rules: Rules, period_id: int, aggregate_filter: bool = False):
     """(ratee_id, then per role: <role>_s, <role>_w and, when the scheme has structural-only aspects,
-    <role>_ss, <role>_ws): sums of aspect average x aspect weight and of the weights, apart for the
-    structural-only aspects, which count only for ratees on a structural position (decided once per
-    work plan by the caller instead of once per aspect row).
+    <role>_ss, <role>_ws): sums of aspect average x aspect weight and of the weights of the aspects
+    rated, apart for the structural-only aspects, which count only for ratees on a structural position
+    (decided once per work plan by the caller instead of once per aspect row). A role without ratings
+    has none (NULL); a role rated only on aspects outside the scheme has weight 0 (no average either).
 
-    The aspect weights are inlined from the loaded rules (a CASE on the aspect id per group) instead of
-    a join per group; aspects outside the scheme get no weight and so do not count."""
-    def weight(structural_only: bool):
-        chosen = {a[0]: num(a[3]) for a in rules.aspects if a[4] == structural_only}
-        return case(chosen, value=br_t.c.aspect_id, else_=null()) if chosen else cast(null(), Numeric(18, 6))
+    The ratings are grouped once, by (ratee, role): each aspect of the scheme is a conditional average
+    (the mean of that aspect's ratings, ROUND 4, as a group per aspect would give), its weight inlined
+    from the loaded rules. So the ratings are read in the order of the index
+    ix_rater_assignment_scoring (period, status, ratee, role) joined to the covering
+    ix_behaviour_rating_scoring (assignment, aspect, value) and aggregated as they stream, without a
+    sort or hash table of one group per employee, role and aspect. `aggregate_filter`: write the
+    conditional averages as ``AVG(value) FILTER (WHERE aspect_id = ...)`` (PostgreSQL, SQLite; about 10%
+    faster than a CASE per aspect), else with CASE (MariaDB has no FILTER clause)."""
+    def sums(structural_only: bool):
+        chosen = sorted((a[0], num(a[3])) for a in rules.aspects if a[4] == structural_only)
+        if not chosen:
+            none = cast(null(), Numeric(18, 6))
+            return none, none
+        s = w = None
+        for aspect_id, weight in chosen:
+            if aggregate_filter:
+                mean = func.avg(br_t.c.value).filter(br_t.c.aspect_id == aspect_id)
+            else:
+                mean = func.avg(case((br_t.c.aspect_id == aspect_id, br_t.c.value), else_=null()))
+            average = r4(mean)
+            s_term = func.coalesce(average * weight, num(0))
+            w_term = case((average.is_not(None), weight), else_=num(0))
+            s = s_term if s is None else s + s_term
+            w = w_term if w is None else w + w_term
+        return s, w
 
-    # the weight is a column of the aggregate (evaluated once per group, not once per use)
-    weights = {"w": weight(False)}
+    parts = dict(zip(("s", "w"), sums(False)))
     if rules.has_structural_only:
-        weights["ws"] = weight(True)
-    agg = (select(ra_t.c.ratee_id, ra_t.c.role, r4(func.avg(br_t.c.value)).label("average"),
-                  *[w.label(k) for k, w in weights.items()])
-           .select_from(br_t.join(ra_t, ra_t.c.id == br_t.c.assignment_id))
-           .where(ra_t.c.period_id == period_id, ra_t.c.status == "submitted")
-           .group_by(ra_t.c.ratee_id, ra_t.c.role, br_t.c.aspect_id)
-           .subquery("agg"))
-    parts = {"s": func.sum(agg.c.average * agg.c.w), "w": func.sum(agg.c.w)}
-    if rules.has_structural_only:
-        parts.update({"ss": func.sum(agg.c.average * agg.c.ws), "ws": func.sum(agg.c.ws)})
-    per_role = (select(agg.c.ratee_id, agg.c.role, *[v.label(k) for k, v in parts.items()])
-                .group_by(agg.c.ratee_id, agg.c.role).subquery("per_role"))
+        parts.update(zip(("ss", "ws"), sums(True)))
+    per_role = (select(ra_t.c.ratee_id, ra_t.c.role, *[v.label(k) for k, v in parts.items()])
+                .select_from(ra_t.join(br_t, br_t.c.assignment_id == ra_t.c.id))
+                .where(ra_t.c.period_id == period_id, ra_t.c.status == "submitted")
+                .group_by(ra_t.c.ratee_id, ra_t.c.role).subquery("per_role"))
     return (select(per_role.c.ratee_id,
                    *[func.max(case((per_role.c.role == role, per_role.c[k]), else_=null())).label(f"{role}_{k}")
                      for role in ROLE_COLUMNS for k in parts])
             .group_by(per_role.c.ratee_id).subquery("roles"))
+
+
+def _has_aggregate_filter(session) -> bool:
+    """Whether the database takes ``aggregate(...) FILTER (WHERE ...)``: PostgreSQL, SQLite >= 3.30."""
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        return True
+    if dialect.name == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 30, 0)
+    return False
 
 
 def _role_average(rules: Rules, roles, role: str, structural):
@@ -454,7 +506,8 @@ def score_period(session, period: Period, *, user=None) -> dict:
     else:
         savepoint = session.begin_nested()
         try:
-            session.execute(stmt)
+            with statement_settings(session):
+                session.execute(stmt)
         except DBAPIError as err:
             savepoint.rollback()
             raise ScoringError(_overflow_message(session, sel, period)) from err
@@ -473,7 +526,7 @@ def score_period(session, period: Period, *, user=None) -> dict:
 def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
     """The SELECT whose rows the engine inserts into score_result (named like its columns)."""
     skp = skp_subquery(rules, pid, ex)
-    roles = role_sums(rules, pid)
+    roles = role_sums(rules, pid, aggregate_filter=_has_aggregate_filter(session))
     plan_pos = pos_t.alias("plan_pos")
     plan_kind = pk_t.alias("plan_kind")
     plan_emp = emp_t.alias("plan_emp")
@@ -496,8 +549,11 @@ def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
             role_cols[col] = func.coalesce(role_cols[col], r4(
                 num(lo) + (public.c.score_sum * num(1) / public.c.responses - num(1)) * num(hi - lo) / num(3)))
     frm = (wp_t.outerjoin(skp, skp.c.wp_id == wp_t.c.id)
-           .outerjoin(roles, roles.c.ratee_id == wp_t.c.employee_id)
-           .outerjoin(kept, and_(kept.c.period_id == pid, kept.c.employee_id == wp_t.c.employee_id)))
+           .outerjoin(roles, roles.c.ratee_id == wp_t.c.employee_id))
+    # results kept (approved/published): an anti-join. (As LEFT JOIN ... WHERE kept.id IS NULL,
+    # PostgreSQL cannot tell it is one, estimates 0.5% of the plans and joins the rest in nested loops.)
+    kept_exists = exists(select(literal(1)).where(kept.c.period_id == pid,
+                                                  kept.c.employee_id == wp_t.c.employee_id))
     if rules.has_structural_only:
         frm = (frm.outerjoin(plan_emp, plan_emp.c.id == wp_t.c.employee_id)
                .outerjoin(plan_pos, plan_pos.c.id == func.coalesce(wp_t.c.position_id, plan_emp.c.position_id))
@@ -524,7 +580,7 @@ def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
                  r4(case((blocked, null()), else_=skp.c.skp)).label("skp4"),
                  *public_cols, *[c.label(col) for col, c in role_cols.items()])
           .select_from(frm)
-          .where(wp_t.c.period_id == pid, wp_t.c.status.in_(SCORABLE_PLAN_STATUSES), kept.c.id.is_(None)))
+          .where(wp_t.c.period_id == pid, wp_t.c.status.in_(SCORABLE_PLAN_STATUSES), ~kept_exists))
     l1 = fenced(l1).subquery("l1")
     # behaviour: weighted mean over the roles present (weights renormalised); without the superior's
     # rating none when the scheme says so
