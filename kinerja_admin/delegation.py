@@ -93,10 +93,6 @@ def _read_in_force(session, day: dt.date, holder_id: int | None = None) -> list[
                    start_date=r[8], end_date=r[9]) for r in rows]
 
 
-def _load(session, holder_id: int, day: dt.date) -> tuple[Acting, ...]:
-    return tuple(_read_in_force(session, day, holder_id))
-
-
 def in_force(employee_id: int | None, day: dt.date | None = None, session=None) -> tuple[Acting, ...]:
     """The delegations `employee_id` holds on `day` (today in the instance's zone by default)."""
     if employee_id is None:
@@ -109,7 +105,7 @@ def in_force(employee_id: int | None, day: dt.date | None = None, session=None) 
     cache = session.info.setdefault(CACHE_KEY, {})
     key = (employee_id, day)
     if key not in cache:
-        cache[key] = _load(session, employee_id, day)
+        cache[key] = tuple(_read_in_force(session, day, employee_id))
     return cache[key]
 
 

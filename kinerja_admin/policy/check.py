@@ -375,12 +375,10 @@ def _delegation_valid(session, obj, ctx, changed, system_write):
     holder, principal = value(obj, "holder_id"), value(obj, "principal_id")
     if principal is not None and holder == principal:
         return "Pelaksana (Plt/Plh) tidak dapat menggantikan dirinya sendiri."
-    if not system_write and holder is not None and "holder_id" in changed \
-            and holder == getattr(acting_user(session), "employee_id", None):
+    me = None if system_write else getattr(acting_user(session), "employee_id", None)
+    if me is not None and holder == me and "holder_id" in changed:
         return "Anda tidak dapat menunjuk diri sendiri sebagai pelaksana (Plt/Plh)."
-    me = getattr(acting_user(session), "employee_id", None)
-    if not system_write and me is not None and principal is not None \
-            and any(k in changed for k in ("holder_id", "principal_id")):
+    if me is not None and principal is not None and any(k in changed for k in ("holder_id", "principal_id")):
         # whoever acts for the official who judges the clerk would judge the clerk: another clerk decides
         judged_by_principal = session.scalar(
             select(WorkPlan.id).join(Period, Period.id == WorkPlan.period_id)

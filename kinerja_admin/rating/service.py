@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
+from kinerja_admin import policy
 from kinerja_admin.audit import record
 from kinerja_admin.numbers import Bounds, NumberError, parse_number
 from models import BehaviourAspect, BehaviourRating, Employee, Period, RaterAssignment
@@ -162,8 +163,6 @@ def submit_ratings(session, assignment_id, rater_employee_id: int | None, values
     assignment, _spec, rows = check_ratings(session, assignment_id, rater_employee_id, values, comments)
     # the record policy decides who may store a rating (the assigned rater, in an open period; an
     # inspector linked to an employee reads only), as for any other write
-    from kinerja_admin import policy
-
     try:  # one rule for every aspect of the form
         policy.assert_may_write(session, BehaviourRating(assignment_id=assignment.id, aspect_id=rows[0]["aspect_id"]),
                                 "ditambahkan", actor=user)
