@@ -476,7 +476,8 @@ def build_demo(session, *, employees: int = 600, seed: int = 2026, password: str
         mid = (lo + hi) / 2
         for a in aspects:
             value = round(mid + (q + bias) * (hi - mid) * 0.8 + rng.gauss(0, 0.5))
-            ratings.append(dict(id=ids(BehaviourRating), assignment_id=aid, aspect_id=a.id,
+            ratings.append(dict(id=ids(BehaviourRating), assignment_id=aid, period_id=p2025["id"],
+                                assignment_status="submitted", ratee_id=ratee, role=role, aspect_id=a.id,
                                 value=Decimal(min(hi, max(lo, value))), comment=None, created_at=now,
                                 updated_at=now))
 

@@ -5,11 +5,27 @@ import datetime as dt
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import RATER_ROLES, Score, TimestampMixin, db, in_check
 from .people import Employee
+
+# An assignment's key as its ratings carry it (same order on both sides: MariaDB wants the referenced
+# columns to lead an index in that order).
+ASSIGNMENT_KEY = ("period_id", "status", "ratee_id", "role", "id")
+RATING_KEY = ("period_id", "assignment_status", "ratee_id", "role", "assignment_id")
 
 
 class RaterAssignment(TimestampMixin, db.Model):
@@ -23,8 +39,8 @@ class RaterAssignment(TimestampMixin, db.Model):
         UniqueConstraint("period_id", "ratee_id", "rater_id", "role"),
         CheckConstraint(in_check("role", RATER_ROLES), name="role"),
         CheckConstraint("status IN ('pending', 'submitted')", name="status"),
-        # scoring reads a period's submitted assignments in (ratee, role) order from this index alone
-        Index("ix_rater_assignment_scoring", "period_id", "status", "ratee_id", "role", "id"),
+        # the key each rating copies (see BehaviourRating): unique because it holds the id
+        UniqueConstraint(*ASSIGNMENT_KEY),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), index=True)
@@ -38,7 +54,8 @@ class RaterAssignment(TimestampMixin, db.Model):
     ratee: Mapped[Employee] = relationship(foreign_keys=[ratee_id], lazy="selectin")  # in __str__
     rater: Mapped[Optional[Employee]] = relationship(foreign_keys=[rater_id])
     ratings: Mapped[list["BehaviourRating"]] = relationship(
-        back_populates="assignment", cascade="all, delete-orphan"
+        back_populates="assignment", cascade="all, delete-orphan",
+        primaryjoin="RaterAssignment.id == foreign(BehaviourRating.assignment_id)",
     )
 
     def __str__(self) -> str:
@@ -46,24 +63,67 @@ class RaterAssignment(TimestampMixin, db.Model):
 
 
 class BehaviourRating(TimestampMixin, db.Model):
-    """One rater's value for one behaviour aspect of the period's scheme."""
+    """One rater's value for one behaviour aspect of the period's scheme.
+
+    A rating carries its assignment's period, status, ratee and role (:data:`RATING_KEY`), held equal
+    to the assignment's by a composite foreign key that cascades updates: scoring reads a period's
+    submitted ratings in (ratee, role) order from one covering index, without joining the
+    assignments (issue 19). The ORM fills the copy on insert (:func:`_copy_assignment_key`); Core
+    inserts pass it (:func:`rating_rows`)."""
 
     __tablename__ = "behaviour_rating"
     __table_args__ = (
         UniqueConstraint("assignment_id", "aspect_id"),
-        # covering: scoring reads an assignment's ratings (aspect, value) from the index alone
-        Index("ix_behaviour_rating_scoring", "assignment_id", "aspect_id", "value"),
+        ForeignKeyConstraint(RATING_KEY, [f"rater_assignment.{c}" for c in ASSIGNMENT_KEY],
+                             onupdate="CASCADE", ondelete="CASCADE"),
+        # covering, in scoring order: a period's submitted ratings per (ratee, role), with the aspect and
+        # value, from the index alone; its first five columns also serve the composite foreign key
+        Index("ix_behaviour_rating_scoring", *RATING_KEY, "aspect_id", "value"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
         ForeignKey("rater_assignment.id", ondelete="CASCADE"), index=True
     )
+    period_id: Mapped[int] = mapped_column()
+    assignment_status: Mapped[str] = mapped_column(String(10))
+    ratee_id: Mapped[int] = mapped_column()
+    role: Mapped[str] = mapped_column(String(12))
     aspect_id: Mapped[int] = mapped_column(ForeignKey("behaviour_aspect.id"), index=True)
     value: Mapped[Decimal] = mapped_column(Score)
     comment: Mapped[Optional[str]] = mapped_column(Text)
 
-    assignment: Mapped[RaterAssignment] = relationship(back_populates="ratings")
+    assignment: Mapped[RaterAssignment] = relationship(
+        back_populates="ratings", primaryjoin="RaterAssignment.id == foreign(BehaviourRating.assignment_id)")
     aspect = relationship("BehaviourAspect")
+
+
+def rating_rows(session, rows: list[dict]) -> list[dict]:
+    """`rows` (dicts with assignment_id) with their assignment's key columns added, for Core inserts."""
+    ids = sorted({r["assignment_id"] for r in rows})
+    keys = {}
+    for i in range(0, len(ids), 2000):
+        for row in session.execute(select(*[RaterAssignment.__table__.c[c] for c in ASSIGNMENT_KEY])
+                                   .where(RaterAssignment.id.in_(ids[i:i + 2000]))):
+            keys[row.id] = row
+    out = []
+    for r in rows:
+        key = keys.get(r["assignment_id"])
+        copied = {} if key is None else {k: getattr(key, c) for k, c in zip(RATING_KEY, ASSIGNMENT_KEY)}
+        out.append({**r, **copied})  # an unknown assignment fails on its foreign key
+    return out
+
+
+@event.listens_for(BehaviourRating, "before_insert")
+def _copy_assignment_key(mapper, connection, target) -> None:
+    """An ORM insert copies the assignment's key (already flushed: the assignment is its parent)."""
+    if target.assignment_id is None:
+        return
+    ra = RaterAssignment.__table__
+    row = connection.execute(select(*[ra.c[c] for c in ASSIGNMENT_KEY[:-1]])
+                             .where(ra.c.id == target.assignment_id)).one_or_none()
+    if row is not None:
+        for k, value in zip(RATING_KEY, row):
+            setattr(target, k, value)
 
 
 class SpecialExpectation(TimestampMixin, db.Model):

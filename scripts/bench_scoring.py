@@ -256,7 +256,8 @@ def main() -> None:
                                         status="submitted", created_at=now, updated_at=now))
                     for a in aspects:
                         brid += 1
-                        ratings.append(dict(id=brid, assignment_id=aid, aspect_id=a,
+                        ratings.append(dict(id=brid, assignment_id=aid, period_id=pid, assignment_status="submitted",
+                                            ratee_id=e, role=role, aspect_id=a,
                                             value=Decimal(rng.randint(1, 5)), created_at=now, updated_at=now))
             for model, rows in ((Target, targets), (Indicator, inds), (Realisation, reals),
                                 (RaterAssignment, assigns), (BehaviourRating, ratings)):

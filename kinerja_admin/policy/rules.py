@@ -291,6 +291,8 @@ POLICIES: list[ModelPolicy] = [
         period_bound=True, audited="all",
         create=(allow("assigned_rater", assignment="pending", period=PERIOD_REALISING),),
         fields={"assignment_id": IMMUTABLE, "aspect_id": IMMUTABLE,
+                # the assignment's key, copied from it and kept equal to it by the database
+                "period_id": SYSTEM, "assignment_status": SYSTEM, "ratee_id": SYSTEM, "role": SYSTEM,
                 "value": allow("assigned_rater", assignment="pending", period=PERIOD_REALISING),
                 "comment": allow("assigned_rater", assignment="pending", period=PERIOD_REALISING)},
         labels={"assignment_id": "penugasan", "aspect_id": "aspek", "value": "nilai", "comment": "komentar"}),

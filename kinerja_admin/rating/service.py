@@ -15,6 +15,7 @@ from kinerja_admin.audit import record
 from kinerja_admin.numbers import Bounds, NumberError, parse_number
 from models import BehaviourAspect, BehaviourRating, Employee, Period, RaterAssignment
 from models.base import RATER_ROLES, utcnow
+from models.rating import rating_rows
 
 from .common import RatingError
 
@@ -182,8 +183,8 @@ def submit_ratings(session, assignment_id, rater_employee_id: int | None, values
         raise RatingError("Penilaian untuk pegawai ini sudah dikirim; penilaian yang sudah dikirim bersifat final.")
     # Core inserts, like the status switch above: the ORM audit trail would record the logged-in
     # rater as the actor of a peer/subordinate rating; our own audit entry is anonymous for those.
-    session.execute(insert(BehaviourRating), rows)
     session.refresh(assignment)
+    session.execute(insert(BehaviourRating), rating_rows(session, rows))
     actor = ANONYMOUS_ACTOR if assignment.role in ("rekan", "bawahan") else user
     record("submit", "rater_assignment", assignment.id, period_id=assignment.period_id, session=session,
            subject_id=assignment.ratee_id, user=actor, changes={"role": assignment.role, "aspects": len(rows)})
