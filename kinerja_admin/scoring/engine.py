@@ -385,6 +385,19 @@ def role_sums(rules: Rules, period_id: int, aggregate_filter: bool = False):
     sort, no hash table of one group per employee, role and aspect. `aggregate_filter`: write the
     conditional averages as ``AVG(value) FILTER (WHERE aspect_id = ...)`` (PostgreSQL, SQLite; about 10%
     faster than a CASE per aspect), else with CASE (MariaDB has no FILTER clause)."""
+    # per (ratee, role) the mean of each aspect, computed once (fenced: the sums below refer to each
+    # mean twice, and SQLite would otherwise aggregate it again for every reference)
+    means = []
+    for aspect_id in sorted({a[0] for a in rules.aspects}):
+        if aggregate_filter:
+            mean = func.avg(br_t.c.value).filter(br_t.c.aspect_id == aspect_id)
+        else:
+            mean = func.avg(case((br_t.c.aspect_id == aspect_id, br_t.c.value), else_=null()))
+        means.append(r4(mean).label(f"a{aspect_id}"))
+    aspect_means = fenced(select(br_t.c.ratee_id, br_t.c.role, *means)
+                          .where(br_t.c.period_id == period_id, br_t.c.assignment_status == "submitted")
+                          .group_by(br_t.c.ratee_id, br_t.c.role)).subquery("aspect_means")
+
     def sums(structural_only: bool):
         chosen = sorted((a[0], num(a[3])) for a in rules.aspects if a[4] == structural_only)
         if not chosen:
@@ -392,11 +405,7 @@ def role_sums(rules: Rules, period_id: int, aggregate_filter: bool = False):
             return none, none
         s = w = None
         for aspect_id, weight in chosen:
-            if aggregate_filter:
-                mean = func.avg(br_t.c.value).filter(br_t.c.aspect_id == aspect_id)
-            else:
-                mean = func.avg(case((br_t.c.aspect_id == aspect_id, br_t.c.value), else_=null()))
-            average = r4(mean)
+            average = aspect_means.c[f"a{aspect_id}"]
             s_term = func.coalesce(average * weight, num(0))
             w_term = case((average.is_not(None), weight), else_=num(0))
             s = s_term if s is None else s + s_term
@@ -406,9 +415,8 @@ def role_sums(rules: Rules, period_id: int, aggregate_filter: bool = False):
     parts = dict(zip(("s", "w"), sums(False)))
     if rules.has_structural_only:
         parts.update(zip(("ss", "ws"), sums(True)))
-    per_role = (select(br_t.c.ratee_id, br_t.c.role, *[v.label(k) for k, v in parts.items()])
-                .where(br_t.c.period_id == period_id, br_t.c.assignment_status == "submitted")
-                .group_by(br_t.c.ratee_id, br_t.c.role).subquery("per_role"))
+    per_role = (select(aspect_means.c.ratee_id, aspect_means.c.role, *[v.label(k) for k, v in parts.items()])
+                .subquery("per_role"))
     return (select(per_role.c.ratee_id,
                    *[func.max(case((per_role.c.role == role, per_role.c[k]), else_=null())).label(f"{role}_{k}")
                      for role in ROLE_COLUMNS for k in parts])
@@ -551,7 +559,11 @@ def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
            .outerjoin(roles, roles.c.ratee_id == wp_t.c.employee_id))
     # results kept (approved/published): an anti-join. (As LEFT JOIN ... WHERE kept.id IS NULL,
     # PostgreSQL cannot tell it is one, estimates 0.5% of the plans and joins the rest in nested loops.)
-    kept_exists = exists(select(literal(1)).where(kept.c.period_id == pid,
+    # (The status test is implied, the period's other results were just deleted, but it keeps the
+    # estimate right: statistics gathered while the period's results were still 'computed' would
+    # otherwise tell the planner every plan has a kept result, and it would nest the aggregates in a
+    # loop over the "one" plan left: minutes instead of seconds at 100 000.)
+    kept_exists = exists(select(literal(1)).where(kept.c.period_id == pid, kept.c.status.in_(KEPT_STATUSES),
                                                   kept.c.employee_id == wp_t.c.employee_id))
     if rules.has_structural_only:
         frm = (frm.outerjoin(plan_emp, plan_emp.c.id == wp_t.c.employee_id)
