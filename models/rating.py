@@ -73,7 +73,9 @@ class BehaviourRating(TimestampMixin, db.Model):
 
     __tablename__ = "behaviour_rating"
     __table_args__ = (
-        UniqueConstraint("assignment_id", "aspect_id"),
+        # an aspect once per assignment (with the period: on PostgreSQL the table is partitioned by
+        # period, and a unique key there must hold the partition key; the assignment fixes the period)
+        UniqueConstraint("period_id", "assignment_id", "aspect_id"),
         ForeignKeyConstraint(RATING_KEY, [f"rater_assignment.{c}" for c in ASSIGNMENT_KEY],
                              onupdate="CASCADE", ondelete="CASCADE"),
         # covering, in scoring order: a period's submitted ratings per (ratee, role), with the aspect and
@@ -81,9 +83,9 @@ class BehaviourRating(TimestampMixin, db.Model):
         Index("ix_behaviour_rating_scoring", *RATING_KEY, "aspect_id", "value"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(
-        ForeignKey("rater_assignment.id", ondelete="CASCADE"), index=True
-    )
+    # the assignment: through the composite foreign key above (its id alone is not a unique key of a
+    # partitioned rater_assignment on PostgreSQL)
+    assignment_id: Mapped[int] = mapped_column(index=True)
     period_id: Mapped[int] = mapped_column()
     assignment_status: Mapped[str] = mapped_column(String(10))
     ratee_id: Mapped[int] = mapped_column()

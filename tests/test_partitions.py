@@ -1,0 +1,90 @@
+"""PostgreSQL: a period's ratings live in that period's partitions (migration 0012), created with the
+period by any insert path, so scoring one period never reads another's ratings; the migration carries
+existing rows and ids across in both directions. SQLite and MariaDB are not partitioned."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from kinerja_admin.scoring import engine as eng
+from kinerja_admin.scoring.formulas import Exact
+from kinerja_admin.scoring.rules import load_rules
+from models import BehaviourRating, Period, RaterAssignment, ScoringScheme, db
+from tests.scoring_helpers import make_period, make_plan, scheme
+
+pytestmark = pytest.mark.usefixtures("app")
+
+TARGETS = [[("kuantitas", 10, 10, None, False)]]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("partitioning by period is PostgreSQL's")
+
+
+def _partition_of(table, where, params):
+    return set(db.session.scalars(text(f"SELECT DISTINCT tableoid::regclass::text FROM {table} WHERE {where}"),
+                                  params))
+
+
+def test_a_new_periods_ratings_live_in_its_own_partitions(demo):
+    period = make_period(scheme("PERMENPANRB-6-2022"))
+    make_plan(period, demo["employees"][5], TARGETS, ratings={"atasan": [[4] * 7], "rekan": [[3] * 7]})
+    db.session.commit()
+    assert _partition_of("rater_assignment", "period_id = :p", {"p": period.id}) == {f"rater_assignment__p{period.id}"}
+    assert _partition_of("behaviour_rating", "period_id = :p", {"p": period.id}) == {f"behaviour_rating__p{period.id}"}
+
+
+def test_a_period_inserted_with_core_gets_its_partitions_too(demo):
+    """The partitions come from a trigger on period, not from the ORM: imports and scripts insert with Core."""
+    pid = db.session.execute(insert(Period).values(
+        code="CORE", name="Inti", start_date=demo["periods"]["2025"].start_date,
+        end_date=demo["periods"]["2025"].end_date, status="draft", version=1)).inserted_primary_key[0]
+    db.session.commit()
+    names = set(db.session.scalars(text("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                                        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN "
+                                        "('rater_assignment', 'behaviour_rating')")))
+    assert {f"rater_assignment__p{pid}", f"behaviour_rating__p{pid}"} <= names
+
+
+def test_scoring_a_period_reads_only_its_own_ratings(demo):
+    """The plan of the engine's statement touches the scored period's rating partition and no other."""
+    first = make_period(scheme("PERMENPANRB-6-2022"))
+    other = make_period(scheme("PERMENPANRB-6-2022"))
+    for period in (first, other):
+        make_plan(period, demo["employees"][5], TARGETS, ratings={"atasan": [[4] * 7]})
+    db.session.commit()
+    rules = load_rules(db.session.get(ScoringScheme, first.scheme_id))
+    sel = eng._result_select(db.session, rules, first.id, Exact.for_session(db.session), eng.utcnow())
+    sql = str(sel.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = "\n".join(db.session.scalars(text("EXPLAIN " + sql)))
+    assert f"behaviour_rating__p{first.id}" in plan
+    assert f"behaviour_rating__p{other.id}" not in plan and "behaviour_rating__default" not in plan
+
+
+def test_the_migration_keeps_rows_and_ids_both_ways(demo):
+    """Down to 0011 (unpartitioned) and up again with the demo's ratings in place: the same rows under
+    the same ids, the foreign keys intact, and new rows continue the id sequences."""
+    from flask_migrate import downgrade, upgrade
+
+    def snapshot():
+        return (sorted(db.session.execute(select(RaterAssignment.id, RaterAssignment.period_id, RaterAssignment.status))
+                       .all()),
+                sorted(db.session.execute(select(BehaviourRating.id, BehaviourRating.assignment_id,
+                                                 BehaviourRating.value)).all()))
+
+    before = snapshot()
+    assert before[1], "the demo has ratings"
+    db.session.commit()
+    db.session.close()
+    downgrade(revision="0011_rating_key")
+    assert db.session.scalar(text("SELECT relkind FROM pg_class WHERE relname = 'behaviour_rating'")) == "r"
+    assert snapshot() == before
+    db.session.close()
+    upgrade()
+    assert db.session.scalar(text("SELECT relkind FROM pg_class WHERE relname = 'behaviour_rating'")) == "p"
+    assert snapshot() == before
+    top = max(r[0] for r in before[1])
+    assert db.session.scalar(text("SELECT nextval('behaviour_rating_id_seq')")) > top
+    db.session.rollback()
