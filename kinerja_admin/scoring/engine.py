@@ -130,7 +130,12 @@ def fenced(sel):
 #   building hash tables of numeric averages (hundreds of MB at 100 000 employees, spilled to disk);
 # - jit off: the statement has many expressions; compiling them costs more than one pass saves;
 # - work_mem: the sorts that remain (per target and per plan) stay in memory up to a province.
-PG_SETTINGS = {"enable_hashagg": "off", "jit": "off", "work_mem": "256MB"}
+# - enable_nestloop off: a nested loop over a period's plans re-runs whatever is on its inner side per
+#   plan; when an estimate goes wrong (the planner guesses 200 groups for an aggregate over an
+#   aggregate, or stale statistics say the period's plans all have kept results) that inner side is
+#   a whole aggregate: minutes instead of seconds. Hash and merge joins cost little more on small
+#   periods.
+PG_SETTINGS = {"enable_hashagg": "off", "jit": "off", "work_mem": "256MB", "enable_nestloop": "off"}
 
 
 @contextmanager
