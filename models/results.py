@@ -5,7 +5,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import (
@@ -20,11 +32,18 @@ from .base import (
 )
 from .people import Employee
 
+RESULT_KEY = ("id", "period_id")
+REFERENCING_KEY = ("result_id", "period_id")
+REFERENCED = [f"score_result.{c}" for c in RESULT_KEY]
+
 
 class ScoreResult(TimestampMixin, db.Model):
     __tablename__ = "score_result"
     __table_args__ = (
         UniqueConstraint("period_id", "employee_id"),
+        # the key details and objections refer to a result by: with its period, because on PostgreSQL
+        # score_result is partitioned by period and a key there must hold the period (migration 0013)
+        UniqueConstraint(*RESULT_KEY),
         CheckConstraint(in_check("status", SCORE_STATUSES), name="status"),
         CheckConstraint("hasil_source IS NULL OR " + in_check("hasil_source", CATEGORY_SOURCES), name="hasil_source"),
         CheckConstraint("perilaku_source IS NULL OR " + in_check("perilaku_source", CATEGORY_SOURCES),
@@ -73,7 +92,9 @@ class ScoreResult(TimestampMixin, db.Model):
     unit = relationship("Unit")
     scheme = relationship("ScoringScheme")
     approved_by = relationship("User")
-    details: Mapped[list["ScoreDetail"]] = relationship(back_populates="result", cascade="all, delete-orphan")
+    details: Mapped[list["ScoreDetail"]] = relationship(
+        back_populates="result", cascade="all, delete-orphan",
+        primaryjoin="ScoreResult.id == foreign(ScoreDetail.result_id)")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -86,18 +107,21 @@ class ScoreDetail(db.Model):
 
     __tablename__ = "score_detail"
     __table_args__ = (
-        UniqueConstraint("result_id", "role", "aspect_id"),
+        # (result_id, period_id) lead: the index serves the lookups by result and the foreign key
+        UniqueConstraint("result_id", "period_id", "role", "aspect_id"),
+        ForeignKeyConstraint(REFERENCING_KEY, REFERENCED, ondelete="CASCADE"),
         CheckConstraint(in_check("role", RATER_ROLES), name="role"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    # indexed by the leading column of the unique (result_id, role, aspect_id) constraint
-    result_id: Mapped[int] = mapped_column(ForeignKey("score_result.id", ondelete="CASCADE"))
+    result_id: Mapped[int] = mapped_column()
+    period_id: Mapped[int] = mapped_column()  # the result's, copied (see _copy_result_period)
     role: Mapped[str] = mapped_column(String(12))
     aspect_id: Mapped[int] = mapped_column(ForeignKey("behaviour_aspect.id"))
     average: Mapped[Decimal] = mapped_column(Score)
     raters: Mapped[int] = mapped_column(Integer)
 
-    result: Mapped[ScoreResult] = relationship(back_populates="details")
+    result: Mapped[ScoreResult] = relationship(
+        back_populates="details", primaryjoin="ScoreResult.id == foreign(ScoreDetail.result_id)")
     aspect = relationship("BehaviourAspect")
 
 
@@ -107,10 +131,12 @@ class Objection(TimestampMixin, db.Model):
     __tablename__ = "objection"
     __table_args__ = (
         UniqueConstraint("result_id"),
+        ForeignKeyConstraint(REFERENCING_KEY, REFERENCED),
         CheckConstraint(in_check("status", OBJECTION_STATUSES), name="status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    result_id: Mapped[int] = mapped_column(ForeignKey("score_result.id"), index=True)
+    result_id: Mapped[int] = mapped_column(index=True)
+    period_id: Mapped[int] = mapped_column()  # the result's, copied (see _copy_result_period)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
     decider_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id"), index=True)
     reasons: Mapped[str] = mapped_column(Text)
@@ -125,7 +151,16 @@ class Objection(TimestampMixin, db.Model):
     old_predicate: Mapped[Optional[str]] = mapped_column(String(60))
     old_value: Mapped[Optional[Decimal]] = mapped_column(Score)
 
-    result: Mapped[ScoreResult] = relationship()
+    result: Mapped[ScoreResult] = relationship(primaryjoin="ScoreResult.id == foreign(Objection.result_id)")
     employee: Mapped[Employee] = relationship(foreign_keys=[employee_id])
     decider: Mapped[Optional[Employee]] = relationship(foreign_keys=[decider_id])
     decided_by = relationship("User")
+
+
+@event.listens_for(ScoreDetail, "before_insert")
+@event.listens_for(Objection, "before_insert")
+def _copy_result_period(mapper, connection, target) -> None:
+    """An ORM insert copies its result's period (the composite foreign key checks the pair)."""
+    if target.period_id is None and target.result_id is not None:
+        sr = ScoreResult.__table__
+        target.period_id = connection.scalar(select(sr.c.period_id).where(sr.c.id == target.result_id))

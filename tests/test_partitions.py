@@ -1,15 +1,17 @@
-"""PostgreSQL: a period's ratings live in that period's partitions (migration 0012), created with the
-period by any insert path, so scoring one period never reads another's ratings; the migration carries
-existing rows and ids across in both directions. SQLite and MariaDB are not partitioned."""
+"""PostgreSQL: a period's ratings and results live in that period's partitions (migrations 0012 and
+0013), created with the period by any insert path, so scoring one period never reads another's
+ratings; the migrations carry existing rows and ids across in both directions. SQLite and MariaDB are
+not partitioned."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import insert, select, text
 
 from kinerja_admin.scoring import engine as eng
+from kinerja_admin.scoring.engine import score_period
 from kinerja_admin.scoring.formulas import Exact
 from kinerja_admin.scoring.rules import load_rules
-from models import BehaviourRating, Period, RaterAssignment, ScoringScheme, db
+from models import BehaviourRating, Period, RaterAssignment, ScoreDetail, ScoreResult, ScoringScheme, db
 from tests.scoring_helpers import make_period, make_plan, scheme
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -34,6 +36,9 @@ def test_a_new_periods_ratings_live_in_its_own_partitions(demo):
     db.session.commit()
     assert _partition_of("rater_assignment", "period_id = :p", {"p": period.id}) == {f"rater_assignment__p{period.id}"}
     assert _partition_of("behaviour_rating", "period_id = :p", {"p": period.id}) == {f"behaviour_rating__p{period.id}"}
+    score_period(db.session, period)
+    db.session.commit()
+    assert _partition_of("score_result", "period_id = :p", {"p": period.id}) == {f"score_result__p{period.id}"}
 
 
 def test_a_period_inserted_with_core_gets_its_partitions_too(demo):
@@ -44,8 +49,8 @@ def test_a_period_inserted_with_core_gets_its_partitions_too(demo):
     db.session.commit()
     names = set(db.session.scalars(text("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
                                         "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN "
-                                        "('rater_assignment', 'behaviour_rating')")))
-    assert {f"rater_assignment__p{pid}", f"behaviour_rating__p{pid}"} <= names
+                                        "('rater_assignment', 'behaviour_rating', 'score_result')")))
+    assert {f"rater_assignment__p{pid}", f"behaviour_rating__p{pid}", f"score_result__p{pid}"} <= names
 
 
 def test_scoring_a_period_reads_only_its_own_ratings(demo):
@@ -63,8 +68,8 @@ def test_scoring_a_period_reads_only_its_own_ratings(demo):
     assert f"behaviour_rating__p{other.id}" not in plan and "behaviour_rating__default" not in plan
 
 
-def test_the_migration_keeps_rows_and_ids_both_ways(demo):
-    """Down to 0011 (unpartitioned) and up again with the demo's ratings in place: the same rows under
+def test_the_migration_keeps_rows_and_ids_both_ways(published):
+    """Down to 0011 (unpartitioned) and up again with the scored, published demo in place: the same rows under
     the same ids, the foreign keys intact, and new rows continue the id sequences."""
     from flask_migrate import downgrade, upgrade
 
@@ -72,10 +77,13 @@ def test_the_migration_keeps_rows_and_ids_both_ways(demo):
         return (sorted(db.session.execute(select(RaterAssignment.id, RaterAssignment.period_id, RaterAssignment.status))
                        .all()),
                 sorted(db.session.execute(select(BehaviourRating.id, BehaviourRating.assignment_id,
-                                                 BehaviourRating.value)).all()))
+                                                 BehaviourRating.value)).all()),
+                sorted(db.session.execute(select(ScoreResult.id, ScoreResult.period_id, ScoreResult.final_value))
+                       .all()),
+                sorted(db.session.execute(select(ScoreDetail.id, ScoreDetail.result_id, ScoreDetail.average)).all()))
 
     before = snapshot()
-    assert before[1], "the demo has ratings"
+    assert before[1] and before[2] and before[3], "ratings, results and their frozen details"
     db.session.commit()
     db.session.close()
     downgrade(revision="0011_rating_key")

@@ -311,12 +311,13 @@ POLICIES: list[ModelPolicy] = [
         labels={"predicate": "predikat", "final_value": "nilai akhir", "status": "status"}),
     ModelPolicy(
         ScoreDetail, "rincian nilai", parent=("result_id", "result", ScoreResult), period_bound=True,
-        audited="all", fields={c: SYSTEM for c in ("result_id", "role", "aspect_id", "average", "raters")}),
+        audited="all", fields={c: SYSTEM for c in ("result_id", "period_id", "role", "aspect_id", "average",
+                                                   "raters")}),
     ModelPolicy(
         Objection, "keberatan", parent=("result_id", "result", ScoreResult), period_bound=True, audited="all",
         # filed by the subject and decided by the decider through workflow.objection, never edited
         fields={c: SYSTEM for c in (
-            "result_id", "employee_id", "decider_id", "reasons", "status", "filed_at", "decided_at",
+            "result_id", "period_id", "employee_id", "decider_id", "reasons", "status", "filed_at", "decided_at",
             "decided_by_id", "decision_reason", "new_predicate", "new_value", "old_predicate", "old_value")},
         labels={"decider_id": "pemutus", "new_value": "nilai baru", "new_predicate": "predikat baru"}),
     ModelPolicy(

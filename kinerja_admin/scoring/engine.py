@@ -372,7 +372,11 @@ def freeze_details(session, result_ids) -> None:
             stored = exists(select(literal(1)).where(sd_t.c.result_id == sr_t.c.id))
             sel = detail_select(rules, pid, sr_t.c.scheme_id == scheme_id, sr_t.c.status.in_(KEPT_STATUSES),
                                 ~stored, ratees=employees)
-            session.execute(insert(sd_t).from_select(["result_id", "role", "aspect_id", "average", "raters"], sel))
+            rows = sel.subquery("frozen")
+            session.execute(insert(sd_t).from_select(
+                ["result_id", "period_id", "role", "aspect_id", "average", "raters"],
+                select(rows.c.result_id, literal(pid, Integer), rows.c.role, rows.c.aspect_id, rows.c.average,
+                       rows.c.raters)))
 
 
 def role_sums(rules: Rules, period_id: int, aggregate_filter: bool = False):

@@ -73,8 +73,8 @@ def file(session, actor, result, reasons: str, now: dt.datetime | None = None) -
     if decider in (result.employee_id, rater):
         raise WorkflowError("Atasan pejabat penilai pada SKP ini adalah Anda sendiri atau pejabat penilai Anda, "
                             "sehingga tidak dapat memutus keberatan; hubungi operator BKPSDM.")
-    obj = Objection(result_id=result.id, employee_id=result.employee_id, decider_id=decider, reasons=reasons,
-                    status="filed", filed_at=now)
+    obj = Objection(result_id=result.id, period_id=result.period_id, employee_id=result.employee_id,
+                    decider_id=decider, reasons=reasons, status="filed", filed_at=now)
     trail.note(obj, action="insert", reason=reasons, actor=actor)
     with policy.system(session):
         session.add(obj)
