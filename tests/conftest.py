@@ -21,6 +21,16 @@ from kinerja_admin.extensions import db
 SERVER_URL = os.environ.get("KINERJA_TEST_DATABASE_URL")
 
 
+def scratch_sqlite_app(tmp_path):
+    """(app, url) on an empty scratch SQLite file: the migration tests build their own schema there."""
+    url = f"sqlite:///{tmp_path / 'scratch.db'}"
+
+    class Cfg(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    return create_app(Cfg), url
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     if SERVER_URL:

@@ -7,21 +7,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from config import TestConfig
-from kinerja_admin import create_app
-from tests.conftest import SERVER_URL
+from tests.conftest import SERVER_URL, scratch_sqlite_app
 
 
 @pytest.mark.skipif(bool(SERVER_URL), reason="runs on a scratch SQLite file; the server pass migrates its own schema")
 def test_0005_upgrade_and_downgrade_keep_the_data(tmp_path):
     from flask_migrate import downgrade, upgrade
 
-    url = f"sqlite:///{tmp_path / 'scratch.db'}"
-
-    class Cfg(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(Cfg)
+    app, url = scratch_sqlite_app(tmp_path)
     with app.app_context():
         upgrade(revision="0002_pg_trigram_search")
         engine = create_engine(url)

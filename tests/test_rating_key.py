@@ -9,11 +9,9 @@ import pytest
 from sqlalchemy import create_engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from config import TestConfig
-from kinerja_admin import create_app
 from kinerja_admin.scoring.engine import score_period
 from models import BehaviourRating, RaterAssignment, db
-from tests.conftest import SERVER_URL
+from tests.conftest import SERVER_URL, scratch_sqlite_app
 from tests.scoring_helpers import make_period, make_plan, result_of, scheme
 
 TARGETS = [[("kuantitas", 10, 10, None, False)]]
@@ -87,12 +85,7 @@ def test_0011_copies_the_key_of_existing_ratings(tmp_path):
     after a downgrade keeps the ratings)."""
     from flask_migrate import downgrade, upgrade
 
-    url = f"sqlite:///{tmp_path / 'scratch.db'}"
-
-    class Cfg(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(Cfg)
+    app, url = scratch_sqlite_app(tmp_path)
     with app.app_context():
         upgrade(revision="0010_scoring_path")
         engine = create_engine(url)
