@@ -53,6 +53,33 @@ def test_a_period_inserted_with_core_gets_its_partitions_too(demo):
     assert {f"rater_assignment__p{pid}", f"behaviour_rating__p{pid}", f"score_result__p{pid}"} <= names
 
 
+def test_a_role_without_create_rights_can_still_add_a_period(demo):
+    """Production may connect as a role that only reads and writes rows (PostgreSQL 15 lets no such
+    role create tables in public): the trigger creates the partitions with its owner's rights."""
+    db.session.commit()
+    db.session.execute(text("DO $$ BEGIN CREATE ROLE kinerja_rows_only NOLOGIN; "
+                            "EXCEPTION WHEN duplicate_object THEN NULL; END $$"))
+    db.session.execute(text("GRANT SELECT, INSERT ON period TO kinerja_rows_only"))
+    db.session.execute(text("GRANT USAGE ON SEQUENCE period_id_seq TO kinerja_rows_only"))
+    db.session.commit()
+    try:
+        db.session.execute(text("SET LOCAL ROLE kinerja_rows_only"))
+        pid = db.session.execute(text(
+            "INSERT INTO period (code, name, start_date, end_date, status, version, created_at, updated_at) "
+            "VALUES ('ROWS', 'Hanya baris', '2027-01-01', '2027-12-31', 'draft', 1, now(), now()) RETURNING id"
+        )).scalar_one()
+        db.session.execute(text("RESET ROLE"))
+        owners = set(db.session.scalars(text("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = ANY(:n)"),
+                                        {"n": [f"{t}__p{pid}" for t in ("rater_assignment", "behaviour_rating",
+                                                                        "score_result")]}))
+        assert owners and "kinerja_rows_only" not in owners and len(owners) == 1
+    finally:
+        db.session.rollback()
+        db.session.execute(text("DROP OWNED BY kinerja_rows_only"))
+        db.session.execute(text("DROP ROLE kinerja_rows_only"))
+        db.session.commit()
+
+
 def test_scoring_a_period_reads_only_its_own_ratings(demo):
     """The plan of the engine's statement touches the scored period's rating partition and no other."""
     first = make_period(scheme("PERMENPANRB-6-2022"))

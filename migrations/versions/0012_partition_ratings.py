@@ -68,11 +68,13 @@ INDEXES = {
 }
 TABLES = ("rater_assignment", "behaviour_rating")  # parents first
 
-# Creates a new period's partitions (any insert path: the ORM, Core inserts, psql). CREATE TABLE ...
-# PARTITION OF locks the parent tables until the period's transaction ends; periods are created
-# a few times a year.
+# Creates a new period's partitions (any insert path: the ORM, Core inserts, psql), with the rights of
+# the function's owner (the role that migrates), so that a role that only writes rows may add periods.
+# CREATE TABLE ... PARTITION OF locks the parent tables until the period's transaction ends; periods
+# are created a few times a year.
 PARTITION_FUNCTION = """
-CREATE OR REPLACE FUNCTION kinerja_period_partitions() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION kinerja_period_partitions() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['rater_assignment', 'behaviour_rating'] LOOP

@@ -48,7 +48,8 @@ def partition_function(tables) -> str:
     """The trigger function of 0012, creating a new period's partitions of `tables`."""
     names = ", ".join(f"'{t}'" for t in tables)
     return f"""
-CREATE OR REPLACE FUNCTION kinerja_period_partitions() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION kinerja_period_partitions() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY[{names}] LOOP
