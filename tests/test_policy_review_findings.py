@@ -445,3 +445,36 @@ def test_a_clerk_cannot_pick_who_acts_for_their_own_rater(app, client, demo):
         login_as(client, admin)
         client.post("/admin/delegation/new/", data=form)
         assert db.session.scalar(select(Delegation.id).where(Delegation.holder_id == friend)) is not None
+
+
+# --- a clerk acting as Plt/Plh for a record's rater is not staff for that record ------------------------
+
+def test_a_clerk_acting_for_the_rater_cannot_approve_that_result_as_staff(app, client, demo):
+    """The bulk approve of the score list decides "staff" with the policy's rule: a clerk holding a
+    Plt/Plh for the rater of a result takes part in it, so signs it off neither as staff nor as rater;
+    a result the clerk has no part in is approved by the same POST."""
+    from kinerja_admin.clock import today
+    from kinerja_admin.scoring.engine import score_period
+
+    operator = demo["users"]["operator"]
+    period = demo["periods"]["2025"]
+    score_period(db.session, period)
+    db.session.commit()
+    me = operator.employee_id
+    rows = db.session.execute(
+        select(ScoreResult.id, WorkPlan.rater_id).join(WorkPlan, WorkPlan.id == ScoreResult.work_plan_id)
+        .where(ScoreResult.period_id == period.id, WorkPlan.status.in_(("assessed", "final")),
+               WorkPlan.employee_id != me, WorkPlan.rater_id.is_not(None), WorkPlan.rater_id != me,
+               func.coalesce(WorkPlan.rater_superior_id, -1) != me).order_by(ScoreResult.id)).all()
+    judged, principal = rows[0]
+    free = next(r for r, rater in rows if rater != principal)
+    day = today(db.session)
+    db.session.add(Delegation(kind="plh", holder_id=me, principal_id=principal, start_date=day - dt.timedelta(days=1),
+                              end_date=day + dt.timedelta(days=10), decree="x"))
+    db.session.commit()
+    login_as(client, operator)
+    client.post("/admin/score_result/action/", data={"action": "approve", "rowid": [str(judged), str(free)],
+                                                      "url": "/admin/score_result/"})
+    db.session.expire_all()
+    assert db.session.get(ScoreResult, judged).status == "computed"
+    assert db.session.get(ScoreResult, free).status == "approved"

@@ -98,14 +98,18 @@ def relations(actor, ctx: Ctx) -> set[str]:
             from kinerja_admin import delegation
 
             rels.update(delegation.relations(actor, ctx))
-    # A clerk who takes part in a record (its employee, rater, rater's superior, decider, a rater of the
-    # 360) acts on it in that capacity only, never as BKPSDM staff: nobody picks who judges them, or
-    # signs off as staff what they judged (separation of duties)
-    if role in ("admin", "operator") and not rels:
-        rels.add("staff")
-        if role == "admin":
-            rels.add("admin")
-    return rels
+    return rels | staff_relations(actor, involved=bool(rels))
+
+
+def staff_relations(actor, involved: bool) -> set[str]:
+    """BKPSDM clerks act as staff (an admin also as admin), but only on records they take no part in
+    (`involved`: they are its employee, rater, rater's superior, decider or a rater of the 360, in
+    person or as Plt/Plh): nobody picks who judges them, or signs off as staff what they judged
+    (separation of duties). The one rule for policy contexts and workflow rows."""
+    role = getattr(actor, "role", None)
+    if involved or role not in ("admin", "operator"):
+        return set()
+    return {"staff", "admin"} if role == "admin" else {"staff"}
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -538,4 +542,5 @@ def assert_may(session, actor, obj, columns, verb: str = "diubah") -> None:
 
 
 __all__ = ["PUBLIC", "PolicyError", "acting_user", "assert_may", "assert_may_write", "check_flush", "creatable_columns",
-           "editable_columns", "flush_contexts", "is_system", "needs_reason", "permits", "relations", "system"]
+           "editable_columns", "flush_contexts", "is_system", "needs_reason", "permits", "relations",
+           "staff_relations", "system"]

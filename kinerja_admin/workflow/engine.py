@@ -36,18 +36,18 @@ ROW_KEYS = {"subject": "employee_id", "rater": "rater_id", "rater_superior": "ra
 
 
 def directly_allowed(op: Op, actor, row: dict) -> bool:
-    role = getattr(actor, "role", None)
+    """May `actor` take `op` on `row` in person (not under a delegation)? A clerk who takes part in
+    the row, in person or as Plt/Plh, is not staff for it (policy.check.staff_relations)."""
+    from kinerja_admin import delegation
+    from kinerja_admin.policy.check import staff_relations
+
     emp = getattr(actor, "employee_id", None)
-    # a clerk who takes part in the record acts on it in that capacity only (policy.check.relations)
-    involved = emp is not None and emp in {row.get(k) for k in ROW_KEYS.values()}
-    for w in op.who:
-        if w == "staff" and role in ("admin", "operator") and not involved:
-            return True
-        if w == "admin" and role == "admin" and not involved:
-            return True
-        if emp is not None and w in ROW_KEYS and row.get(ROW_KEYS[w]) == emp:
-            return True
-    return False
+    direct = {w for w, col in ROW_KEYS.items() if emp is not None and row.get(col) == emp}
+    if set(op.who) & direct:
+        return True
+    involved = emp is not None and (bool(direct) or row.get("decider_id") == emp
+                                    or bool(delegation.row_relations(actor, row)))
+    return bool(set(op.who) & staff_relations(actor, involved))
 
 
 def acting(op: Op, actor, row: dict):
