@@ -69,7 +69,7 @@ class BehaviourRating(TimestampMixin, db.Model):
     to the assignment's by a composite foreign key that cascades updates: scoring reads a period's
     submitted ratings in (ratee, role) order from one covering index, without joining the
     assignments (issue 19). The ORM fills the copy on insert (:func:`_copy_assignment_key`); Core
-    inserts pass it (:func:`rating_rows`)."""
+    inserts pass it (:func:`rating_key`)."""
 
     __tablename__ = "behaviour_rating"
     __table_args__ = (
@@ -99,20 +99,9 @@ class BehaviourRating(TimestampMixin, db.Model):
     aspect = relationship("BehaviourAspect")
 
 
-def rating_rows(session, rows: list[dict]) -> list[dict]:
-    """`rows` (dicts with assignment_id) with their assignment's key columns added, for Core inserts."""
-    ids = sorted({r["assignment_id"] for r in rows})
-    keys = {}
-    for i in range(0, len(ids), 2000):
-        for row in session.execute(select(*[RaterAssignment.__table__.c[c] for c in ASSIGNMENT_KEY])
-                                   .where(RaterAssignment.id.in_(ids[i:i + 2000]))):
-            keys[row.id] = row
-    out = []
-    for r in rows:
-        key = keys.get(r["assignment_id"])
-        copied = {} if key is None else {k: getattr(key, c) for k, c in zip(RATING_KEY, ASSIGNMENT_KEY)}
-        out.append({**r, **copied})  # an unknown assignment fails on its foreign key
-    return out
+def rating_key(assignment) -> dict:
+    """The key columns a rating copies from `assignment` (an object or row with its columns)."""
+    return {k: getattr(assignment, c) for k, c in zip(RATING_KEY[:-1], ASSIGNMENT_KEY[:-1])}
 
 
 @event.listens_for(BehaviourRating, "before_insert")
@@ -124,7 +113,7 @@ def _copy_assignment_key(mapper, connection, target) -> None:
     row = connection.execute(select(*[ra.c[c] for c in ASSIGNMENT_KEY[:-1]])
                              .where(ra.c.id == target.assignment_id)).one_or_none()
     if row is not None:
-        for k, value in zip(RATING_KEY, row):
+        for k, value in rating_key(row).items():
             setattr(target, k, value)
 
 

@@ -15,7 +15,7 @@ from kinerja_admin.audit import record
 from kinerja_admin.numbers import Bounds, NumberError, parse_number
 from models import BehaviourAspect, BehaviourRating, Employee, Period, RaterAssignment
 from models.base import RATER_ROLES, utcnow
-from models.rating import rating_rows
+from models.rating import rating_key
 
 from .common import RatingError
 
@@ -184,7 +184,7 @@ def submit_ratings(session, assignment_id, rater_employee_id: int | None, values
     # Core inserts, like the status switch above: the ORM audit trail would record the logged-in
     # rater as the actor of a peer/subordinate rating; our own audit entry is anonymous for those.
     session.refresh(assignment)
-    session.execute(insert(BehaviourRating), rating_rows(session, rows))
+    session.execute(insert(BehaviourRating), [{**r, **rating_key(assignment)} for r in rows])
     actor = ANONYMOUS_ACTOR if assignment.role in ("rekan", "bawahan") else user
     record("submit", "rater_assignment", assignment.id, period_id=assignment.period_id, session=session,
            subject_id=assignment.ratee_id, user=actor, changes={"role": assignment.role, "aspects": len(rows)})

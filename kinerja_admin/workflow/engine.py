@@ -105,6 +105,11 @@ def run(session, actor, *, model, op: Op, ids, reason: str | None, load_rows: Ca
         reason = (reason or "").strip() or None
     now = now or utcnow()
     session.flush()  # pending ORM changes first, so the batch SELECT sees them
+    # who may act is decided with the delegations in force as the batch starts (read once for all
+    # its rows, whatever this session cached before)
+    from kinerja_admin import delegation
+
+    delegation.forget(session)
     wanted = None
     if isinstance(ids, (list, tuple, set)):
         wanted = clean_ids(ids)
