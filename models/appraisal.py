@@ -72,6 +72,8 @@ class WorkPlan(TimestampMixin, db.Model):
     __tablename__ = "work_plan"
     __table_args__ = (
         UniqueConstraint("period_id", "employee_id"),
+        # the key a result refers to its plan by (models.results.PLAN_KEY)
+        UniqueConstraint("id", "period_id", "employee_id"),
         CheckConstraint(in_check("status", PLAN_STATUSES), name="status"),
         CheckConstraint("hasil_rating IS NULL OR " + in_check("hasil_rating", CATEGORIES), name="hasil"),
         CheckConstraint(

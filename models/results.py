@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     String,
     Text,
@@ -33,6 +34,9 @@ from .base import (
 from .people import Employee
 
 RESULT_KEY = ("id", "period_id")
+# a result's plan, with the period and employee the result holds: one foreign key keeps all three
+# consistent (migration 0014)
+PLAN_KEY = ("work_plan_id", "period_id", "employee_id")
 REFERENCING_KEY = ("result_id", "period_id")
 REFERENCED = [f"score_result.{c}" for c in RESULT_KEY]
 
@@ -44,16 +48,20 @@ class ScoreResult(TimestampMixin, db.Model):
         # the key details and objections refer to a result by: with its period, because on PostgreSQL
         # score_result is partitioned by period and a key there must hold the period (migration 0013)
         UniqueConstraint(*RESULT_KEY),
+        ForeignKeyConstraint(PLAN_KEY, ["work_plan.id", "work_plan.period_id", "work_plan.employee_id"]),
+        Index("ix_score_result_work_plan_id_period_id_employee_id", *PLAN_KEY),
         CheckConstraint(in_check("status", SCORE_STATUSES), name="status"),
         CheckConstraint("hasil_source IS NULL OR " + in_check("hasil_source", CATEGORY_SOURCES), name="hasil_source"),
         CheckConstraint("perilaku_source IS NULL OR " + in_check("perilaku_source", CATEGORY_SOURCES),
                         name="perilaku_source"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    # period_id is indexed by the leading column of the unique (period_id, employee_id) constraint
-    period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
-    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
-    work_plan_id: Mapped[Optional[int]] = mapped_column(ForeignKey("work_plan.id"), index=True)
+    # period_id is indexed by the leading column of the unique (period_id, employee_id) constraint;
+    # period and employee are checked through the plan's key (PLAN_KEY: the plan's own foreign keys
+    # hold them), so one key is checked per inserted result instead of three
+    period_id: Mapped[int] = mapped_column()
+    employee_id: Mapped[int] = mapped_column(index=True)
+    work_plan_id: Mapped[int] = mapped_column()
     unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id"))
     scheme_version: Mapped[int] = mapped_column(Integer)
@@ -86,9 +94,9 @@ class ScoreResult(TimestampMixin, db.Model):
     published_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
-    period = relationship("Period")
-    employee: Mapped[Employee] = relationship()
-    work_plan = relationship("WorkPlan")
+    period = relationship("Period", primaryjoin="foreign(ScoreResult.period_id) == Period.id")
+    employee: Mapped[Employee] = relationship(primaryjoin="foreign(ScoreResult.employee_id) == Employee.id")
+    work_plan = relationship("WorkPlan", primaryjoin="foreign(ScoreResult.work_plan_id) == WorkPlan.id")
     unit = relationship("Unit")
     scheme = relationship("ScoringScheme")
     approved_by = relationship("User")
@@ -131,7 +139,9 @@ class Objection(TimestampMixin, db.Model):
     __tablename__ = "objection"
     __table_args__ = (
         UniqueConstraint("result_id"),
-        ForeignKeyConstraint(REFERENCING_KEY, REFERENCED),
+        # RESTRICT, not NO ACTION: a result with an objection cannot go either way, and PostgreSQL then
+        # skips looking for another result with the same key for every result a rerun deletes
+        ForeignKeyConstraint(REFERENCING_KEY, REFERENCED, ondelete="RESTRICT"),
         CheckConstraint(in_check("status", OBJECTION_STATUSES), name="status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
