@@ -199,6 +199,20 @@ def main() -> None:
 
     app = create_app(Cfg)
     rng = random.Random(args.seed)
+
+    def refresh_statistics():
+        """What a production database holds by the time a period is scored: statistics, and on PostgreSQL
+        the visibility map that autovacuum sets on tables written weeks before (insert-only tables are
+        vacuumed too since PostgreSQL 13). Without it, an index-only scan of the freshly generated
+        ratings still visits the table for every row (0.4 s more at 100 000 employees)."""
+        name = db.engine.dialect.name
+        if name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+        elif name == "sqlite":
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+
     with app.app_context():
         t0 = time.perf_counter()
         init_database()
@@ -264,12 +278,7 @@ def main() -> None:
                 for c in chunks(rows):
                     s(insert(model), c)
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
-        elif db.engine.dialect.name == "sqlite":
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+        refresh_statistics()
         gen_s = time.perf_counter() - t0
         print(f"generated N={n} employees in {gen_s:.1f}s on {db.engine.dialect.name}", flush=True)
 
@@ -283,9 +292,7 @@ def main() -> None:
         for fill in LB_FILL:
             db.session.execute(text(fill), {"pid": pid})
         db.session.commit()
-        if db.engine.dialect.name in ("postgresql", "sqlite"):
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+        refresh_statistics()
         lb_sql = lower_bound_sql(db.engine.dialect.name)
         engine_times, floor_times, lb_times = [], [], []
         for rep in range(args.repeat):
