@@ -73,7 +73,7 @@ class WorkPlan(TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("period_id", "employee_id"),
         # the key a result refers to its plan by (models.results.PLAN_KEY)
-        UniqueConstraint("id", "period_id", "employee_id"),
+        UniqueConstraint("id", "period_id", "employee_id", "unit_id"),
         CheckConstraint(in_check("status", PLAN_STATUSES), name="status"),
         CheckConstraint("hasil_rating IS NULL OR " + in_check("hasil_rating", CATEGORIES), name="hasil"),
         CheckConstraint(

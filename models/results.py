@@ -34,9 +34,9 @@ from .base import (
 from .people import Employee
 
 RESULT_KEY = ("id", "period_id")
-# a result's plan, with the period and employee the result holds: one foreign key keeps all three
-# consistent (migration 0014)
-PLAN_KEY = ("work_plan_id", "period_id", "employee_id")
+# a result's plan, with the period, employee and unit (OPD) the result holds: one foreign key keeps them
+# the plan's (migration 0014; the unit follows a correction of the plan's unit, ON UPDATE CASCADE)
+PLAN_KEY = ("work_plan_id", "period_id", "employee_id", "unit_id")
 REFERENCING_KEY = ("result_id", "period_id")
 REFERENCED = [f"score_result.{c}" for c in RESULT_KEY]
 
@@ -48,8 +48,9 @@ class ScoreResult(TimestampMixin, db.Model):
         # the key details and objections refer to a result by: with its period, because on PostgreSQL
         # score_result is partitioned by period and a key there must hold the period (migration 0013)
         UniqueConstraint(*RESULT_KEY),
-        ForeignKeyConstraint(PLAN_KEY, ["work_plan.id", "work_plan.period_id", "work_plan.employee_id"]),
-        Index("ix_score_result_work_plan_id_period_id_employee_id", *PLAN_KEY),
+        ForeignKeyConstraint(PLAN_KEY, ["work_plan.id", "work_plan.period_id", "work_plan.employee_id",
+                                        "work_plan.unit_id"], onupdate="CASCADE"),
+        Index("ix_score_result_plan_key", *PLAN_KEY),
         CheckConstraint(in_check("status", SCORE_STATUSES), name="status"),
         CheckConstraint("hasil_source IS NULL OR " + in_check("hasil_source", CATEGORY_SOURCES), name="hasil_source"),
         CheckConstraint("perilaku_source IS NULL OR " + in_check("perilaku_source", CATEGORY_SOURCES),
@@ -57,12 +58,12 @@ class ScoreResult(TimestampMixin, db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # period_id is indexed by the leading column of the unique (period_id, employee_id) constraint;
-    # period and employee are checked through the plan's key (PLAN_KEY: the plan's own foreign keys
-    # hold them), so one key is checked per inserted result instead of three
+    # period, employee and unit are checked through the plan's key (PLAN_KEY: the plan's own foreign
+    # keys hold them), so one key is checked per inserted result instead of four
     period_id: Mapped[int] = mapped_column()
     employee_id: Mapped[int] = mapped_column(index=True)
     work_plan_id: Mapped[int] = mapped_column()
-    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(index=True)
     scheme_id: Mapped[int] = mapped_column(ForeignKey("scoring_scheme.id"))
     scheme_version: Mapped[int] = mapped_column(Integer)
     skp_value: Mapped[Optional[Decimal]] = mapped_column(Score)
@@ -97,7 +98,7 @@ class ScoreResult(TimestampMixin, db.Model):
     period = relationship("Period", primaryjoin="foreign(ScoreResult.period_id) == Period.id")
     employee: Mapped[Employee] = relationship(primaryjoin="foreign(ScoreResult.employee_id) == Employee.id")
     work_plan = relationship("WorkPlan", primaryjoin="foreign(ScoreResult.work_plan_id) == WorkPlan.id")
-    unit = relationship("Unit")
+    unit = relationship("Unit", primaryjoin="foreign(ScoreResult.unit_id) == Unit.id")
     scheme = relationship("ScoringScheme")
     approved_by = relationship("User")
     details: Mapped[list["ScoreDetail"]] = relationship(

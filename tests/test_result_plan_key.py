@@ -1,5 +1,6 @@
-"""A result refers to its work plan by (work_plan_id, period_id, employee_id) (migration 0014): the
-database refuses a result whose period or employee is not its plan's, whatever path writes it."""
+"""A result refers to its work plan by (work_plan_id, period_id, employee_id, unit_id) (migration 0014):
+the database refuses a result whose period, employee or unit is not its plan's, whatever path writes
+it, and a correction of the plan's unit carries the result along."""
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,7 @@ from sqlalchemy import create_engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from kinerja_admin.scoring.engine import score_period
-from models import ScoreResult, WorkPlan, db
+from models import ScoreResult, Unit, WorkPlan, db
 from tests.conftest import SERVER_URL, scratch_sqlite_app
 from tests.scoring_helpers import make_period, make_plan, result_of, scheme
 
@@ -26,10 +27,10 @@ def scored(demo):
     return period, emp, other
 
 
-@pytest.mark.parametrize("change", ["employee", "work_plan", "no_plan"])
+@pytest.mark.parametrize("change", ["employee", "work_plan", "no_plan", "unit"])
 def test_a_result_cannot_leave_its_plan(scored, change):
-    """Moving a result to another employee, pointing it at a colleague's plan or at no plan is refused:
-    a result is always its plan's period and employee."""
+    """Moving a result to another employee or OPD, pointing it at a colleague's plan or at no plan is
+    refused: a result is always its plan's period, employee and unit."""
     period, emp, other = scored
     result = result_of(period, emp)
     other_plan = db.session.scalar(select(WorkPlan.id).where(WorkPlan.period_id == period.id,
@@ -37,8 +38,9 @@ def test_a_result_cannot_leave_its_plan(scored, change):
     # (the colleague's own result out of the way of the unique (period, employee))
     db.session.execute(text("DELETE FROM score_result WHERE employee_id = :e AND period_id = :p"),
                        {"e": other.id, "p": period.id})
+    other_unit = db.session.scalar(select(Unit.id).where(Unit.id != result.unit_id).limit(1))
     values = {"employee": {"employee_id": other.id}, "work_plan": {"work_plan_id": other_plan},
-              "no_plan": {"work_plan_id": None}}[change]
+              "no_plan": {"work_plan_id": None}, "unit": {"unit_id": other_unit}}[change]
     with pytest.raises(IntegrityError):
         db.session.execute(update(ScoreResult).where(ScoreResult.id == result.id).values(**values))
         db.session.flush()
@@ -46,10 +48,23 @@ def test_a_result_cannot_leave_its_plan(scored, change):
     assert result_of(period, emp).work_plan_id is not None
 
 
+def test_correcting_the_plans_unit_carries_its_result(scored):
+    """The result is the plan's: when staff correct the plan's OPD, the result (and so the OPD scope and
+    the public list it appears under) follows, on every database."""
+    period, emp, _ = scored
+    result = result_of(period, emp)
+    plan = db.session.get(WorkPlan, result.work_plan_id)
+    other_unit = db.session.scalar(select(Unit.id).where(Unit.id != plan.unit_id).limit(1))
+    db.session.execute(update(WorkPlan).where(WorkPlan.id == plan.id).values(unit_id=other_unit))
+    db.session.commit()
+    db.session.expire_all()
+    assert result_of(period, emp).unit_id == other_unit
+
+
 def test_a_result_inserted_for_another_plan_is_refused(scored):
     period, emp, other = scored
     mine = result_of(period, emp)
-    row = {c: getattr(mine, c) for c in ("period_id", "scheme_id", "scheme_version", "status", "version",
+    row = {c: getattr(mine, c) for c in ("period_id", "unit_id", "scheme_id", "scheme_version", "status", "version",
                                          "created_at", "updated_at")}
     db.session.execute(text("DELETE FROM score_result WHERE employee_id = :e AND period_id = :p"),
                        {"e": other.id, "p": period.id})
