@@ -55,7 +55,7 @@ def analyze() -> None:
 DATABASE_ONLY_INDEXES = {"ix_employee_name_trgm", "ix_employee_nip_trgm"}
 
 
-# PostgreSQL partitions of the tables partitioned by period (migrations 0012, 0013): <table>__p<period id> and
+# PostgreSQL partitions of the tables partitioned by period (migrations 0012, 0013, 0015): <table>__p<period id> and
 # <table>__default. The partitioned tables themselves are the models' tables.
 PARTITION = re.compile(r"^[a-z_]+__(p\d+|default)$")
 

@@ -46,6 +46,7 @@ from models import (
     User,
     WorkPlan,
 )
+from models.appraisal import with_periods
 from models.base import utcnow
 
 DEMO_SCHEME = "PERMENPANRB-6-2022"
@@ -225,8 +226,9 @@ def reset_demo(session) -> None:
 
 
 def _bulk(session, model, rows: list[dict], chunk: int = 5000) -> None:
+    """Core insert of `rows`; an SKP's content takes its parent's period (models.appraisal.with_periods)."""
     for i in range(0, len(rows), chunk):
-        session.execute(insert(model), rows[i:i + chunk])
+        session.execute(insert(model), with_periods(session, model, rows[i:i + chunk]))
 
 
 def _fix_sequences(session, models) -> None:

@@ -11,12 +11,15 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    event,
+    select,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.dialects import mysql
@@ -33,6 +36,15 @@ from .base import (
     in_check,
 )
 from .people import Employee
+
+
+def period_key(table: str, parent: str, column: str) -> tuple:
+    """The constraints of a row of `table` that carries its parent's period (issue 19): the foreign key
+    (<column>, period_id) -> <parent> (id, period_id), which holds the copy equal to the parent's
+    (cascading updates and deletes), and its index (the one MariaDB needs under a composite key)."""
+    return (ForeignKeyConstraint([column, "period_id"], [f"{parent}.id", f"{parent}.period_id"],
+                                 onupdate="CASCADE", ondelete="CASCADE"),
+            Index(f"ix_{table}_{column}_period_id", column, "period_id"))
 
 
 class Period(TimestampMixin, db.Model):
@@ -72,6 +84,8 @@ class WorkPlan(TimestampMixin, db.Model):
     __tablename__ = "work_plan"
     __table_args__ = (
         UniqueConstraint("period_id", "employee_id"),
+        # the key its targets refer to it by (with the period they carry)
+        UniqueConstraint("id", "period_id"),
         # the key a result refers to its plan by (models.results.PLAN_KEY)
         UniqueConstraint("id", "period_id", "employee_id", "unit_id"),
         CheckConstraint(in_check("status", PLAN_STATUSES), name="status"),
@@ -127,9 +141,13 @@ class Target(TimestampMixin, db.Model):
     """Rencana Hasil Kerja (RHK): a planned result with one or more indicators."""
 
     __tablename__ = "target"
-    __table_args__ = (UniqueConstraint("work_plan_id", "seq"),)
+    __table_args__ = (UniqueConstraint("work_plan_id", "seq"), UniqueConstraint("id", "period_id"),
+                      *period_key("target", "work_plan", "work_plan_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    work_plan_id: Mapped[int] = mapped_column(ForeignKey("work_plan.id", ondelete="CASCADE"), index=True)
+    work_plan_id: Mapped[int] = mapped_column()
+    # the plan's period, copied (ORM: the relationship or _copy_parent_period; Core: with_periods) and held
+    # equal to it by the key (work_plan_id, period_id)
+    period_id: Mapped[int] = mapped_column()
     seq: Mapped[int] = mapped_column(Integer, default=1)
     description: Mapped[str] = mapped_column(Text)  # RHK text
     # RHK of the rater that this result supports (cascading, "intervensi")
@@ -159,9 +177,12 @@ class Indicator(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint(in_check("aspect", TARGET_ASPECTS), name="aspect"),
         CheckConstraint("target_value >= 0", name="target_nonneg"),
+        UniqueConstraint("id", "period_id"),
+        *period_key("indicator", "target", "target_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    target_id: Mapped[int] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[int] = mapped_column()
+    period_id: Mapped[int] = mapped_column()  # the target's (see Target.period_id)
     aspect: Mapped[str] = mapped_column(String(10), default="kuantitas")
     description: Mapped[str] = mapped_column(Text)
     target_value: Mapped[Decimal] = mapped_column(Value)
@@ -187,9 +208,16 @@ class Realisation(TimestampMixin, db.Model):
     """Realisasi with evidence (bukti dukung). The latest row per indicator is the one scored."""
 
     __tablename__ = "realisation"
-    __table_args__ = (CheckConstraint("value >= 0", name="value_nonneg"),)
+    __table_args__ = (
+        CheckConstraint("value >= 0", name="value_nonneg"),
+        # the key evidence files refer to it by: with its period, because on PostgreSQL realisation is
+        # partitioned by period and a key there must hold the period (migration 0015)
+        UniqueConstraint("id", "period_id"),
+        *period_key("realisation", "indicator", "indicator_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[int] = mapped_column()
+    period_id: Mapped[int] = mapped_column()  # the indicator's (see Target.period_id)
     value: Mapped[Decimal] = mapped_column(Value)
     evidence_url: Mapped[Optional[str]] = mapped_column(String(500))
     evidence_note: Mapped[Optional[str]] = mapped_column(Text)
@@ -239,8 +267,10 @@ class EvidenceFile(TimestampMixin, db.Model):
     """A file of bukti dukung attached to a realisation (type and size checked by kinerja_admin.skp.evidence)."""
 
     __tablename__ = "evidence_file"
+    __table_args__ = period_key("evidence_file", "realisation", "realisation_id")
     id: Mapped[int] = mapped_column(primary_key=True)
-    realisation_id: Mapped[int] = mapped_column(ForeignKey("realisation.id", ondelete="CASCADE"), index=True)
+    realisation_id: Mapped[int] = mapped_column()
+    period_id: Mapped[int] = mapped_column()  # the realisation's (see Target.period_id)
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
@@ -255,3 +285,39 @@ class EvidenceFile(TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+# parent of each row that carries its parent's period: (parent model, the row's column naming it)
+PERIOD_PARENTS = {Target: (WorkPlan, "work_plan_id"), Indicator: (Target, "target_id"),
+                  Realisation: (Indicator, "indicator_id"), EvidenceFile: (Realisation, "realisation_id")}
+
+
+@event.listens_for(Target, "before_insert")
+@event.listens_for(Indicator, "before_insert")
+@event.listens_for(Realisation, "before_insert")
+@event.listens_for(EvidenceFile, "before_insert")
+def _copy_parent_period(mapper, connection, row) -> None:
+    """An ORM insert that names its parent by id only (the relationship copies the period itself)
+    takes the parent's period (the parent is flushed first)."""
+    parent, column = PERIOD_PARENTS[mapper.class_]
+    if row.period_id is None and getattr(row, column) is not None:
+        table = parent.__table__
+        row.period_id = connection.scalar(select(table.c.period_id).where(table.c.id == getattr(row, column)))
+
+
+def with_periods(connection, model, rows: list[dict]) -> list[dict]:
+    """Core inserts of `model` (a key of PERIOD_PARENTS): each row without period_id gets its parent's,
+    read once per batch; other models' rows are returned as they are. `connection`: a connection or a
+    session."""
+    if model not in PERIOD_PARENTS:
+        return rows
+    parent, column = PERIOD_PARENTS[model]
+    wanted = sorted({r[column] for r in rows if r.get("period_id") is None})
+    if not wanted:
+        return rows
+    table = parent.__table__
+    periods = {}
+    for i in range(0, len(wanted), 5000):
+        periods.update((row_id, period_id) for row_id, period_id in connection.execute(
+            select(table.c.id, table.c.period_id).where(table.c.id.in_(wanted[i:i + 5000]))))
+    return [r if r.get("period_id") is not None else {**r, "period_id": periods.get(r[column])} for r in rows]

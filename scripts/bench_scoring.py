@@ -255,13 +255,14 @@ def main() -> None:
                     tid += 1
                     iid += 1
                     rid += 1
-                    targets.append(dict(id=tid, work_plan_id=e, seq=k + 1, description="RHK",
+                    targets.append(dict(id=tid, work_plan_id=e, period_id=pid, seq=k + 1, description="RHK",
                                         created_at=now, updated_at=now))
                     tv = rng.randint(5, 50)
-                    inds.append(dict(id=iid, target_id=tid, aspect="kuantitas", description="ind",
+                    inds.append(dict(id=iid, target_id=tid, period_id=pid, aspect="kuantitas", description="ind",
                                      target_value=Decimal(tv), unit_label="", lower_is_better=False,
                                      formula_code="capaian_iki", created_at=now, updated_at=now))
-                    reals.append(dict(id=rid, indicator_id=iid, value=Decimal(max(0, tv + rng.randint(-8, 8))),
+                    reals.append(dict(id=rid, indicator_id=iid, period_id=pid,
+                                      value=Decimal(max(0, tv + rng.randint(-8, 8))),
                                       created_at=now, updated_at=now))
                 for j, role in enumerate(["atasan", "rekan", "rekan", "rekan", "bawahan", "bawahan"]):
                     aid += 1

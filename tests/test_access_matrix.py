@@ -58,7 +58,7 @@ def _foreign_records(demo):
                  if e.id not in {users["penilai"].employee_id, users["pegawai"].employee_id}
                  and e.superior_id != users["penilai"].employee_id)
     plan = db.session.scalar(select(WorkPlan).where(WorkPlan.employee_id == other.id))
-    result = ScoreResult(period_id=plan.period_id, employee_id=other.id, work_plan_id=plan.id, unit_id=other.unit_id,
+    result = ScoreResult(period_id=plan.period_id, employee_id=other.id, work_plan_id=plan.id, unit_id=plan.unit_id,
                          scheme_id=demo["periods"]["2025"].scheme_id, scheme_version=1, final_value=Decimal("80"),
                          predicate="Baik", status="published", computed_at=dt.datetime(2026, 1, 5))
     db.session.add(result)

@@ -1,7 +1,7 @@
-"""PostgreSQL: a period's ratings and results live in that period's partitions (migrations 0012 and
-0013), created with the period by any insert path, so scoring one period never reads another's
-ratings; the migrations carry existing rows and ids across in both directions. SQLite and MariaDB are
-not partitioned."""
+"""PostgreSQL: a period's ratings, realisations and results live in that period's partitions
+(migrations 0012, 0013 and 0015), created with the period by any insert path, so scoring one period
+never reads another's ratings or realisations; the migrations carry existing rows and ids across in
+both directions. SQLite and MariaDB are not partitioned."""
 from __future__ import annotations
 
 import pytest
@@ -11,12 +11,22 @@ from kinerja_admin.scoring import engine as eng
 from kinerja_admin.scoring.engine import score_period
 from kinerja_admin.scoring.formulas import Exact
 from kinerja_admin.scoring.rules import load_rules
-from models import BehaviourRating, Period, RaterAssignment, ScoreDetail, ScoreResult, ScoringScheme, db
+from models import (
+    BehaviourRating,
+    Period,
+    RaterAssignment,
+    Realisation,
+    ScoreDetail,
+    ScoreResult,
+    ScoringScheme,
+    db,
+)
 from tests.scoring_helpers import make_period, make_plan, scheme
 
 pytestmark = pytest.mark.usefixtures("app")
 
 TARGETS = [[("kuantitas", 10, 10, None, False)]]
+PARTITIONED = ("rater_assignment", "behaviour_rating", "score_result", "realisation")
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +46,7 @@ def test_a_new_periods_ratings_live_in_its_own_partitions(demo):
     db.session.commit()
     assert _partition_of("rater_assignment", "period_id = :p", {"p": period.id}) == {f"rater_assignment__p{period.id}"}
     assert _partition_of("behaviour_rating", "period_id = :p", {"p": period.id}) == {f"behaviour_rating__p{period.id}"}
+    assert _partition_of("realisation", "period_id = :p", {"p": period.id}) == {f"realisation__p{period.id}"}
     score_period(db.session, period)
     db.session.commit()
     assert _partition_of("score_result", "period_id = :p", {"p": period.id}) == {f"score_result__p{period.id}"}
@@ -48,9 +59,9 @@ def test_a_period_inserted_with_core_gets_its_partitions_too(demo):
         end_date=demo["periods"]["2025"].end_date, status="draft", version=1)).inserted_primary_key[0]
     db.session.commit()
     names = set(db.session.scalars(text("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                                        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname IN "
-                                        "('rater_assignment', 'behaviour_rating', 'score_result')")))
-    assert {f"rater_assignment__p{pid}", f"behaviour_rating__p{pid}", f"score_result__p{pid}"} <= names
+                                        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = ANY(:t)"),
+                                   {"t": list(PARTITIONED)}))
+    assert {f"{t}__p{pid}" for t in PARTITIONED} <= names
 
 
 def test_a_role_without_create_rights_can_still_add_a_period(demo):
@@ -70,8 +81,7 @@ def test_a_role_without_create_rights_can_still_add_a_period(demo):
         )).scalar_one()
         db.session.execute(text("RESET ROLE"))
         owners = set(db.session.scalars(text("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = ANY(:n)"),
-                                        {"n": [f"{t}__p{pid}" for t in ("rater_assignment", "behaviour_rating",
-                                                                        "score_result")]}))
+                                        {"n": [f"{t}__p{pid}" for t in PARTITIONED]}))
         assert owners and "kinerja_rows_only" not in owners and len(owners) == 1
     finally:
         db.session.rollback()
@@ -80,8 +90,9 @@ def test_a_role_without_create_rights_can_still_add_a_period(demo):
         db.session.commit()
 
 
-def test_scoring_a_period_reads_only_its_own_ratings(demo):
-    """The plan of the engine's statement touches the scored period's rating partition and no other."""
+def test_scoring_a_period_reads_only_its_own_ratings_and_realisations(demo):
+    """The plan of the engine's statement touches the scored period's rating and realisation partitions
+    and no other."""
     first = make_period(scheme("PERMENPANRB-6-2022"))
     other = make_period(scheme("PERMENPANRB-6-2022"))
     for period in (first, other):
@@ -93,6 +104,8 @@ def test_scoring_a_period_reads_only_its_own_ratings(demo):
     plan = "\n".join(db.session.scalars(text("EXPLAIN " + sql)))
     assert f"behaviour_rating__p{first.id}" in plan
     assert f"behaviour_rating__p{other.id}" not in plan and "behaviour_rating__default" not in plan
+    assert f"realisation__p{first.id}" in plan
+    assert f"realisation__p{other.id}" not in plan and "realisation__default" not in plan
 
 
 def test_the_migration_keeps_rows_and_ids_both_ways(published):
@@ -107,19 +120,23 @@ def test_the_migration_keeps_rows_and_ids_both_ways(published):
                                                  BehaviourRating.value)).all()),
                 sorted(db.session.execute(select(ScoreResult.id, ScoreResult.period_id, ScoreResult.final_value))
                        .all()),
-                sorted(db.session.execute(select(ScoreDetail.id, ScoreDetail.result_id, ScoreDetail.average)).all()))
+                sorted(db.session.execute(select(ScoreDetail.id, ScoreDetail.result_id, ScoreDetail.average)).all()),
+                sorted(db.session.execute(select(Realisation.id, Realisation.indicator_id, Realisation.value)).all()))
 
     before = snapshot()
-    assert before[1] and before[2] and before[3], "ratings, results and their frozen details"
+    assert before[1] and before[2] and before[3] and before[4], "ratings, results, frozen details, realisations"
     db.session.commit()
     db.session.close()
     downgrade(revision="0011_rating_key")
     assert db.session.scalar(text("SELECT relkind FROM pg_class WHERE relname = 'behaviour_rating'")) == "r"
+    assert db.session.scalar(text("SELECT relkind FROM pg_class WHERE relname = 'realisation'")) == "r"
     assert snapshot() == before
     db.session.close()
     upgrade()
     assert db.session.scalar(text("SELECT relkind FROM pg_class WHERE relname = 'behaviour_rating'")) == "p"
+    assert db.session.scalar(text("SELECT relkind FROM pg_class WHERE relname = 'realisation'")) == "p"
     assert snapshot() == before
     top = max(r[0] for r in before[1])
     assert db.session.scalar(text("SELECT nextval('behaviour_rating_id_seq')")) > top
+    assert db.session.scalar(text("SELECT nextval('realisation_id_seq')")) > max(r[0] for r in before[4])
     db.session.rollback()

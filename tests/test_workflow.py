@@ -264,8 +264,8 @@ def test_lock_guard_refuses_direct_session_writes(closed_2025, what):
         rating.value = rating.value + 1
     elif what == "score_insert":
         scheme = db.session.scalar(select(ScoringScheme))
-        db.session.add(ScoreResult(period_id=closed_2025.id, employee_id=plan.employee_id, scheme_id=scheme.id,
-                                   scheme_version=1, status="computed"))
+        db.session.add(ScoreResult(period_id=closed_2025.id, employee_id=plan.employee_id, work_plan_id=plan.id,
+                                   unit_id=plan.unit_id, scheme_id=scheme.id, scheme_version=1, status="computed"))
     elif what == "period_rename":
         closed_2025.name = "diganti"
     elif what == "period_status":

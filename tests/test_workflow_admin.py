@@ -191,7 +191,7 @@ def test_score_result_bulk_approve_and_publish(client, demo):
     plans = db.session.scalars(select(WorkPlan).where(WorkPlan.period_id == p.id).order_by(WorkPlan.id)).all()
     for plan in plans:
         db.session.add(ScoreResult(period_id=p.id, employee_id=plan.employee_id, work_plan_id=plan.id,
-                                   scheme_id=scheme.id, scheme_version=1, final_value=Decimal("80"),
+                                   unit_id=plan.unit_id, scheme_id=scheme.id, scheme_version=1, final_value=Decimal("80"),
                                    predicate="Baik", status="computed"))
     db.session.commit()
     ids = db.session.scalars(select(ScoreResult.id).order_by(ScoreResult.id)).all()
@@ -316,7 +316,7 @@ def test_score_results_are_never_edited_as_records(client, demo):
     plan = db.session.scalar(select(WorkPlan).where(WorkPlan.period_id == demo["periods"]["2025"].id))
     scheme = db.session.scalar(select(ScoringScheme))
     r = ScoreResult(period_id=plan.period_id, employee_id=plan.employee_id, work_plan_id=plan.id,
-                    scheme_id=scheme.id, scheme_version=1, final_value=Decimal("80"), predicate="Baik")
+                    unit_id=plan.unit_id, scheme_id=scheme.id, scheme_version=1, final_value=Decimal("80"), predicate="Baik")
     db.session.add(r)
     db.session.commit()
     for role in ("admin", "operator"):

@@ -187,6 +187,9 @@ POLICIES: list[ModelPolicy] = [
         Target, "sasaran (RHK)", parent=("work_plan_id", "work_plan", WorkPlan), period_bound=True,
         audited="all", create=(SKP_CONTENT,), delete=(SKP_CONTENT,),
         fields={"work_plan_id": IMMUTABLE, "seq": SKP_CONTENT, "description": SKP_CONTENT,
+                # the plan's period: set with the plan (a form's SKP field writes both), kept equal to
+                # it by the database (the key (work_plan_id, period_id))
+                "period_id": IMMUTABLE,
                 # the cascade (intervensi): part of the SKP's content; which links are valid is the
                 # invariant cascade_link (kinerja_admin.planning.cascade)
                 "parent_target_id": SKP_CONTENT, "org_indicator_id": SKP_CONTENT},
@@ -196,7 +199,7 @@ POLICIES: list[ModelPolicy] = [
     ModelPolicy(
         Indicator, "indikator", parent=("target_id", "target", Target), period_bound=True, audited="all",
         create=(SKP_CONTENT,), delete=(SKP_CONTENT,),
-        fields={"target_id": IMMUTABLE, "aspect": SKP_CONTENT, "description": SKP_CONTENT,
+        fields={"target_id": IMMUTABLE, "period_id": IMMUTABLE, "aspect": SKP_CONTENT, "description": SKP_CONTENT,
                 "target_value": SKP_CONTENT, "unit_label": SKP_CONTENT, "lower_is_better": SKP_CONTENT,
                 "formula_code": SKP_CONTENT},
         labels={"target_id": "sasaran", "aspect": "aspek", "description": "indikator", "target_value": "target",
@@ -204,7 +207,7 @@ POLICIES: list[ModelPolicy] = [
     ModelPolicy(
         Realisation, "realisasi", parent=("indicator_id", "indicator", Indicator), period_bound=True,
         audited="all", create=(REALISATION,), delete=(REALISATION,),
-        fields={"indicator_id": IMMUTABLE, "value": REALISATION, "evidence_url": REALISATION,
+        fields={"indicator_id": IMMUTABLE, "period_id": IMMUTABLE, "value": REALISATION, "evidence_url": REALISATION,
                 "evidence_note": REALISATION, "feedback": RATER_FEEDBACK,
                 "recorded_by_id": SYSTEM,  # stamped with the acting user by the guard
                 # the annual realisation written from the periodic ones (kinerja_admin.periodic)
@@ -216,7 +219,8 @@ POLICIES: list[ModelPolicy] = [
     ModelPolicy(
         EvidenceFile, "berkas bukti dukung", parent=("realisation_id", "realisation", Realisation),
         period_bound=True, audited="all", create=(REALISATION,), delete=(REALISATION,),
-        fields={"realisation_id": IMMUTABLE, "filename": IMMUTABLE, "content_type": IMMUTABLE, "size": IMMUTABLE,
+        fields={"realisation_id": IMMUTABLE, "period_id": IMMUTABLE, "filename": IMMUTABLE, "content_type": IMMUTABLE,
+                "size": IMMUTABLE,
                 "sha256": IMMUTABLE, "content": IMMUTABLE,
                 "recorded_by_id": SYSTEM},  # stamped with the acting user by the guard
         labels={"realisation_id": "realisasi", "filename": "nama berkas", "content_type": "jenis berkas",

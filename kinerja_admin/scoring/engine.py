@@ -181,7 +181,8 @@ def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=()):
     # on PostgreSQL, an index seek per realisation on SQLite), instead of MAX(id) per indicator over a
     # join of the period's realisations, indicators, targets and plans, joined back by id
     later = real_t.alias("later")
-    is_latest = ~exists(select(literal(1)).where(later.c.indicator_id == real_t.c.indicator_id,
+    is_latest = ~exists(select(literal(1)).where(later.c.period_id == period_id,
+                                                 later.c.indicator_id == real_t.c.indicator_id,
                                                  later.c.id > real_t.c.id))
     r, t, lib = real_t.c.value, ind_t.c.target_value, ind_t.c.lower_is_better
     single = len(set(rules.default_formula.values()) | set(allowed)) == 1
@@ -203,11 +204,15 @@ def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=()):
             cols.append(ex.exact(r).label("re"))
     if capaian:
         cols.append(sql_capaian(r, t, lib, ex).label("c"))
+    # every row of an SKP's content carries its plan's period (held equal by the database): each table
+    # is read for the period alone (on PostgreSQL only the period's realisation partition)
     inner = fenced(select(*cols)
                    .select_from(tg_t.join(wp_t, wp_t.c.id == tg_t.c.work_plan_id)
-                                .outerjoin(ind_t, ind_t.c.target_id == tg_t.c.id)
-                                .outerjoin(real_t, and_(real_t.c.indicator_id == ind_t.c.id, is_latest)))
-                   .where(wp_t.c.period_id == period_id, wp_t.c.status.in_(SCORABLE_PLAN_STATUSES))
+                                .outerjoin(ind_t, and_(ind_t.c.target_id == tg_t.c.id, ind_t.c.period_id == period_id))
+                                .outerjoin(real_t, and_(real_t.c.indicator_id == ind_t.c.id,
+                                                        real_t.c.period_id == period_id, is_latest)))
+                   .where(tg_t.c.period_id == period_id, wp_t.c.period_id == period_id,
+                          wp_t.c.status.in_(SCORABLE_PLAN_STATUSES))
                    ).subquery("iv1")
     row = Row(inner.c.r, inner.c.t, inner.c.lib, inner.c.get("xe"), inner.c.get("re"), inner.c.get("te"),
               inner.c.get("c"))
