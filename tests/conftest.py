@@ -31,6 +31,29 @@ def scratch_sqlite_app(tmp_path):
     return create_app(Cfg), url
 
 
+SCRATCH_STAMPS = "'2025-01-01', '2025-01-01'"  # created_at, updated_at of the rows written below
+
+
+def scratch_rows(conn, *statements) -> None:
+    """Rows for a migration test on a scratch database held at an old revision: unit 1, employees 1 (Ani)
+    and 2 (Budi), period 1 ('2025', assessing) and scheme 1, then `statements` (SQL; ``{stamps}`` stands
+    for the created_at, updated_at values)."""
+    stamps = SCRATCH_STAMPS
+    for sql in (
+        f"INSERT INTO unit (id, code, name, kind, active, public_facing, created_at, updated_at) "
+        f"VALUES (1, 'U', 'Unit', 'OPD', 1, 0, {stamps})",
+        f"INSERT INTO employee (id, nip, name, unit_id, employee_type, active, created_at, updated_at) "
+        f"VALUES (1, '198001012005011001', 'Ani', 1, 'PNS', 1, {stamps}), "
+        f"(2, '198001012005011002', 'Budi', 1, 'PNS', 1, {stamps})",
+        f"INSERT INTO period (id, code, name, start_date, end_date, status, version, created_at, updated_at) "
+        f"VALUES (1, '2025', 'Tahun 2025', '2025-01-01', '2025-12-31', 'assessing', 1, {stamps})",
+        f"INSERT INTO scoring_scheme (id, code, name, kind, version, is_preset, locked, scale_min, scale_max, "
+        f"created_at, updated_at) VALUES (1, 'S', 'Skema', 'matrix', 1, 0, 0, 1, 5, {stamps})",
+        *(sql.replace("{stamps}", stamps) for sql in statements),
+    ):
+        conn.execute(text(sql))
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     if SERVER_URL:

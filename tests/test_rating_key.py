@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kinerja_admin.scoring.engine import score_period
 from models import BehaviourRating, RaterAssignment, db
-from tests.conftest import SERVER_URL, scratch_sqlite_app
+from tests.conftest import SERVER_URL, scratch_rows, scratch_sqlite_app
 from tests.scoring_helpers import make_period, make_plan, result_of, scheme
 
 TARGETS = [[("kuantitas", 10, 10, None, False)]]
@@ -89,26 +89,15 @@ def test_0011_copies_the_key_of_existing_ratings(tmp_path):
     with app.app_context():
         upgrade(revision="0010_scoring_path")
         engine = create_engine(url)
-        stamps = "'2025-01-01', '2025-01-01'"
         with engine.begin() as conn:
-            for sql in (
-                f"INSERT INTO unit (id, code, name, kind, active, public_facing, created_at, updated_at) "
-                f"VALUES (1, 'U', 'Unit', 'OPD', 1, 0, {stamps})",
-                f"INSERT INTO employee (id, nip, name, unit_id, employee_type, active, created_at, updated_at) "
-                f"VALUES (1, '198001012005011001', 'Ani', 1, 'PNS', 1, {stamps}), "
-                f"(2, '198001012005011002', 'Budi', 1, 'PNS', 1, {stamps})",
-                f"INSERT INTO period (id, code, name, start_date, end_date, status, version, created_at, updated_at) "
-                f"VALUES (1, '2025', 'Tahun 2025', '2025-01-01', '2025-12-31', 'assessing', 1, {stamps})",
-                f"INSERT INTO scoring_scheme (id, code, name, kind, version, is_preset, locked, scale_min, scale_max, "
-                f"created_at, updated_at) VALUES (1, 'S', 'Skema', 'matrix', 1, 0, 0, 1, 5, {stamps})",
+            scratch_rows(
+                conn,
                 "INSERT INTO behaviour_aspect (id, scheme_id, code, name, weight, seq, structural_only) "
                 "VALUES (1, 1, 'a', 'Aspek', 1, 1, 0)",
-                f"INSERT INTO rater_assignment (id, period_id, ratee_id, rater_id, role, status, created_at, "
-                f"updated_at) VALUES (7, 1, 1, 2, 'rekan', 'submitted', {stamps})",
-                f"INSERT INTO behaviour_rating (id, assignment_id, aspect_id, value, created_at, updated_at) "
-                f"VALUES (1, 7, 1, 4, {stamps})",
-            ):
-                conn.execute(text(sql))
+                "INSERT INTO rater_assignment (id, period_id, ratee_id, rater_id, role, status, created_at, "
+                "updated_at) VALUES (7, 1, 1, 2, 'rekan', 'submitted', {stamps})",
+                "INSERT INTO behaviour_rating (id, assignment_id, aspect_id, value, created_at, updated_at) "
+                "VALUES (1, 7, 1, 4, {stamps})")
         upgrade()
         with engine.connect() as conn:
             row = conn.execute(text("SELECT period_id, assignment_status, ratee_id, role, value "

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kinerja_admin.scoring.engine import score_period
 from models import ScoreResult, Unit, WorkPlan, db
-from tests.conftest import SERVER_URL, scratch_sqlite_app
+from tests.conftest import SERVER_URL, scratch_rows, scratch_sqlite_app
 from tests.scoring_helpers import make_period, make_plan, result_of, scheme
 
 TARGETS = [[("kuantitas", 10, 10, None, False)]]
@@ -84,27 +84,16 @@ def test_0014_fills_the_plan_and_refuses_a_result_of_another_plan(tmp_path, caps
     with app.app_context():
         upgrade(revision="0013_partition_results")
         engine = create_engine(url)
-        stamps = "'2025-01-01', '2025-01-01'"
         result = ("INSERT INTO score_result (id, period_id, employee_id, work_plan_id, scheme_id, scheme_version, "
-                  f"status, version, created_at, updated_at) VALUES ({{id}}, 1, {{emp}}, {{plan}}, 1, 1, 'computed', 1, "
-                  f"{stamps})")
+                  "status, version, created_at, updated_at) VALUES ({id}, 1, {emp}, {plan}, 1, 1, 'computed', 1, "
+                  "{{stamps}})")
         with engine.begin() as conn:
-            for sql in (
-                f"INSERT INTO unit (id, code, name, kind, active, public_facing, created_at, updated_at) "
-                f"VALUES (1, 'U', 'Unit', 'OPD', 1, 0, {stamps})",
-                f"INSERT INTO employee (id, nip, name, unit_id, employee_type, active, created_at, updated_at) "
-                f"VALUES (1, '198001012005011001', 'Ani', 1, 'PNS', 1, {stamps}), "
-                f"(2, '198001012005011002', 'Budi', 1, 'PNS', 1, {stamps})",
-                f"INSERT INTO period (id, code, name, start_date, end_date, status, version, created_at, updated_at) "
-                f"VALUES (1, '2025', 'Tahun 2025', '2025-01-01', '2025-12-31', 'assessing', 1, {stamps})",
-                f"INSERT INTO scoring_scheme (id, code, name, kind, version, is_preset, locked, scale_min, scale_max, "
-                f"created_at, updated_at) VALUES (1, 'S', 'Skema', 'matrix', 1, 0, 0, 1, 5, {stamps})",
-                f"INSERT INTO work_plan (id, period_id, employee_id, unit_id, status, innovation, version, created_at, "
-                f"updated_at) VALUES (10, 1, 1, 1, 'assessed', 0, 1, {stamps}), (11, 1, 2, 1, 'assessed', 0, 1, {stamps})",
+            scratch_rows(
+                conn,
+                "INSERT INTO work_plan (id, period_id, employee_id, unit_id, status, innovation, version, created_at, "
+                "updated_at) VALUES (10, 1, 1, 1, 'assessed', 0, 1, {stamps}), (11, 1, 2, 1, 'assessed', 0, 1, {stamps})",
                 result.format(id=1, emp=1, plan="NULL"),
-                result.format(id=2, emp=2, plan=10),  # Budi's result on Ani's plan
-            ):
-                conn.execute(text(sql))
+                result.format(id=2, emp=2, plan=10))  # Budi's result on Ani's plan
         with pytest.raises(SystemExit):  # flask-migrate logs the error and exits 1
             upgrade()
         err = capsys.readouterr().err  # (alembic logs to stderr)
