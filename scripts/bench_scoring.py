@@ -2,6 +2,7 @@
 and a naive ORM loop.
 
     python scripts/bench_scoring.py --employees 100000 [--database-url URL] [--naive-sample 1000]
+    python scripts/bench_scoring.py --existing --database-url URL   # measure again, no generation
 
 Generates (fast Core bulk inserts) one period under PERMENPANRB-6-2022 with 5 targets per employee
 (one indicator + one realisation each) and 6 raters (1 atasan, 3 rekan, 2 bawahan) x 7 aspects per
@@ -165,6 +166,9 @@ def main() -> None:
     ap.add_argument("--naive-sample", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3, help="engine/floor runs; the best of each is compared")
+    ap.add_argument("--existing", action="store_true",
+                    help="measure the BENCH period an earlier run generated in --database-url (no generation; "
+                         "an hour at 1 000 000 employees): the baselines' tables are rebuilt from it")
     args = ap.parse_args()
     n = args.employees
     tmp = None
@@ -178,6 +182,7 @@ def main() -> None:
     from config import Config
     from kinerja_admin import create_app
     from kinerja_admin.cli import init_database
+    from kinerja_admin.scoring.engine import score_period  # now: a long generation must not pick up newer code
     from models import (
         BehaviourAspect,
         BehaviourRating,
@@ -221,69 +226,81 @@ def main() -> None:
         seed_presets(db.session)
         db.session.commit()
         s = db.session.execute  # noqa: E731
-        if db.session.scalar(select(Period.id).where(Period.code == "BENCH")) is not None:
-            sys.exit("database already holds a BENCH period: use an empty database")
-        scheme = db.session.scalar(select(ScoringScheme).where(ScoringScheme.code == "PERMENPANRB-6-2022"))
-        # The plans here carry no rater's judgement and the floor takes the categories from the thresholds:
-        # this (bench-only) database lets the thresholds decide, the engine's fuller path (penentu rating).
-        scheme.rating_decider = "ambang"
-        db.session.commit()
-        aspects = db.session.scalars(select(BehaviourAspect.id).where(BehaviourAspect.scheme_id == scheme.id)).all()
-        now = dt.datetime(2025, 12, 31)
-        unit_id = s(insert(Unit).values(code="BENCH", name="Unit Bench", kind="OPD")).inserted_primary_key[0]
-        pid = s(insert(Period).values(code="BENCH", name="Bench", start_date=dt.date(2025, 1, 1),
-                                      end_date=dt.date(2025, 12, 31), status="assessing", scheme_id=scheme.id,
-                                      version=1)).inserted_primary_key[0]
-        base = 10 ** 9
+        existing = db.session.scalar(select(Period.id).where(Period.code == "BENCH"))
+        if args.existing:
+            if existing is None:
+                sys.exit("--existing: the database holds no BENCH period")
+            pid = existing
+            emp_ids = db.session.scalars(select(WorkPlan.employee_id).where(WorkPlan.period_id == pid)
+                                         .order_by(WorkPlan.employee_id)).all()
+            n = len(emp_ids)
+            for table in ("bench_floor", "bench_lb_target", "bench_lb_rating", "bench_lb_role_weight", "bench_lb_result"):
+                db.session.execute(text(f"DROP TABLE IF EXISTS {table}"))
+            db.session.commit()
+            gen_s = None
+            print(f"measuring the existing BENCH period: N={n} employees on {db.engine.dialect.name}", flush=True)
+        elif existing is not None:
+            sys.exit("database already holds a BENCH period: use an empty database (or --existing)")
+        if not args.existing:
+            scheme = db.session.scalar(select(ScoringScheme).where(ScoringScheme.code == "PERMENPANRB-6-2022"))
+            # The plans here carry no rater's judgement and the floor takes the categories from the thresholds:
+            # this (bench-only) database lets the thresholds decide, the engine's fuller path (penentu rating).
+            scheme.rating_decider = "ambang"
+            db.session.commit()
+            aspects = db.session.scalars(select(BehaviourAspect.id).where(BehaviourAspect.scheme_id == scheme.id)).all()
+            now = dt.datetime(2025, 12, 31)
+            unit_id = s(insert(Unit).values(code="BENCH", name="Unit Bench", kind="OPD")).inserted_primary_key[0]
+            pid = s(insert(Period).values(code="BENCH", name="Bench", start_date=dt.date(2025, 1, 1),
+                                          end_date=dt.date(2025, 12, 31), status="assessing", scheme_id=scheme.id,
+                                          version=1)).inserted_primary_key[0]
+            base = 10 ** 9
 
-        def chunks(rows, size=20000):
-            for i in range(0, len(rows), size):
-                yield rows[i:i + size]
+            def chunks(rows, size=20000):
+                for i in range(0, len(rows), size):
+                    yield rows[i:i + size]
 
-        emp_ids = list(range(base + 1, base + n + 1))
-        for c in chunks([dict(id=e, nip=f"{e:018d}", name=f"Pegawai {e}", unit_id=unit_id, employee_type="PNS",
-                              active=True, created_at=now, updated_at=now) for e in emp_ids]):
-            s(insert(Employee), c)
-        for c in chunks([dict(id=e, period_id=pid, employee_id=e, unit_id=unit_id, status="assessed",
-                              innovation=False, version=1, created_at=now, updated_at=now) for e in emp_ids]):
-            s(insert(WorkPlan), c)
-        tid = iid = rid = aid = brid = base
-        for block in chunks(emp_ids, 5000):
-            targets, inds, reals, assigns, ratings = [], [], [], [], []
-            for e in block:
-                for k in range(5):
-                    tid += 1
-                    iid += 1
-                    rid += 1
-                    targets.append(dict(id=tid, work_plan_id=e, period_id=pid, seq=k + 1, description="RHK",
-                                        created_at=now, updated_at=now))
-                    tv = rng.randint(5, 50)
-                    inds.append(dict(id=iid, target_id=tid, period_id=pid, aspect="kuantitas", description="ind",
-                                     target_value=Decimal(tv), unit_label="", lower_is_better=False,
-                                     formula_code="capaian_iki", created_at=now, updated_at=now))
-                    reals.append(dict(id=rid, indicator_id=iid, period_id=pid,
-                                      value=Decimal(max(0, tv + rng.randint(-8, 8))),
-                                      created_at=now, updated_at=now))
-                for j, role in enumerate(["atasan", "rekan", "rekan", "rekan", "bawahan", "bawahan"]):
-                    aid += 1
-                    rater = base + 1 + ((e - base + j + 1) % n)
-                    assigns.append(dict(id=aid, period_id=pid, ratee_id=e, rater_id=rater, role=role,
-                                        status="submitted", created_at=now, updated_at=now))
-                    for a in aspects:
-                        brid += 1
-                        ratings.append(dict(id=brid, assignment_id=aid, period_id=pid, assignment_status="submitted",
-                                            ratee_id=e, role=role, aspect_id=a,
-                                            value=Decimal(rng.randint(1, 5)), created_at=now, updated_at=now))
-            for model, rows in ((Target, targets), (Indicator, inds), (Realisation, reals),
-                                (RaterAssignment, assigns), (BehaviourRating, ratings)):
-                for c in chunks(rows):
-                    s(insert(model), c)
-        db.session.commit()
-        refresh_statistics()
-        gen_s = time.perf_counter() - t0
-        print(f"generated N={n} employees in {gen_s:.1f}s on {db.engine.dialect.name}", flush=True)
-
-        from kinerja_admin.scoring.engine import score_period
+            emp_ids = list(range(base + 1, base + n + 1))
+            for c in chunks([dict(id=e, nip=f"{e:018d}", name=f"Pegawai {e}", unit_id=unit_id, employee_type="PNS",
+                                  active=True, created_at=now, updated_at=now) for e in emp_ids]):
+                s(insert(Employee), c)
+            for c in chunks([dict(id=e, period_id=pid, employee_id=e, unit_id=unit_id, status="assessed",
+                                  innovation=False, version=1, created_at=now, updated_at=now) for e in emp_ids]):
+                s(insert(WorkPlan), c)
+            tid = iid = rid = aid = brid = base
+            for block in chunks(emp_ids, 5000):
+                targets, inds, reals, assigns, ratings = [], [], [], [], []
+                for e in block:
+                    for k in range(5):
+                        tid += 1
+                        iid += 1
+                        rid += 1
+                        targets.append(dict(id=tid, work_plan_id=e, period_id=pid, seq=k + 1, description="RHK",
+                                            created_at=now, updated_at=now))
+                        tv = rng.randint(5, 50)
+                        inds.append(dict(id=iid, target_id=tid, period_id=pid, aspect="kuantitas", description="ind",
+                                         target_value=Decimal(tv), unit_label="", lower_is_better=False,
+                                         formula_code="capaian_iki", created_at=now, updated_at=now))
+                        reals.append(dict(id=rid, indicator_id=iid, period_id=pid,
+                                          value=Decimal(max(0, tv + rng.randint(-8, 8))),
+                                          created_at=now, updated_at=now))
+                    for j, role in enumerate(["atasan", "rekan", "rekan", "rekan", "bawahan", "bawahan"]):
+                        aid += 1
+                        rater = base + 1 + ((e - base + j + 1) % n)
+                        assigns.append(dict(id=aid, period_id=pid, ratee_id=e, rater_id=rater, role=role,
+                                            status="submitted", created_at=now, updated_at=now))
+                        for a in aspects:
+                            brid += 1
+                            ratings.append(dict(id=brid, assignment_id=aid, period_id=pid, assignment_status="submitted",
+                                                ratee_id=e, role=role, aspect_id=a,
+                                                value=Decimal(rng.randint(1, 5)), created_at=now, updated_at=now))
+                for model, rows in ((Target, targets), (Indicator, inds), (Realisation, reals),
+                                    (RaterAssignment, assigns), (BehaviourRating, ratings)):
+                    for c in chunks(rows):
+                        s(insert(model), c)
+            db.session.commit()
+            refresh_statistics()
+            gen_s = time.perf_counter() - t0
+            print(f"generated N={n} employees in {gen_s:.1f}s on {db.engine.dialect.name}", flush=True)
 
         # Engine and floor alternate `--repeat` times; the best time of each is compared (timings on a
         # shared machine vary by tens of percent from run to run; the minimum is the least disturbed).
@@ -355,7 +372,7 @@ def main() -> None:
               + (f", extrapolated to {naive_s:.1f}s for {n}" if extrapolated else ""), flush=True)
         check = db.session.scalar(select(ScoreResult.id).where(ScoreResult.period_id == pid).limit(1))
         assert check is not None
-        figures = {"N": n, "database": db.engine.dialect.name, "generate_s": round(gen_s, 2),
+        figures = {"N": n, "database": db.engine.dialect.name, "generate_s": None if gen_s is None else round(gen_s, 2),
                    "engine_s": round(engine_s, 3), "floor_s": round(floor_s, 3),
                    "lower_bound_s": round(lb_s, 3),
                    "engine_runs_s": [round(x, 3) for x in engine_times], "floor_runs_s": [round(x, 3) for x in floor_times],
