@@ -46,8 +46,7 @@ from models import (
     User,
     WorkPlan,
 )
-from models.appraisal import with_periods
-from models.base import utcnow
+from models.base import utcnow, with_periods
 
 DEMO_SCHEME = "PERMENPANRB-6-2022"
 
@@ -226,7 +225,7 @@ def reset_demo(session) -> None:
 
 
 def _bulk(session, model, rows: list[dict], chunk: int = 5000) -> None:
-    """Core insert of `rows`; an SKP's content takes its parent's period (models.appraisal.with_periods)."""
+    """Core insert of `rows`; an SKP's content takes its parent's period (models.base.with_periods)."""
     for i in range(0, len(rows), chunk):
         session.execute(insert(model), with_periods(session, model, rows[i:i + chunk]))
 

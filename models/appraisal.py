@@ -18,8 +18,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
-    select,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.dialects import mysql
@@ -32,6 +30,7 @@ from .base import (
     TARGET_ASPECTS,
     TimestampMixin,
     Value,
+    copies_parent_period,
     db,
     in_check,
 )
@@ -145,8 +144,8 @@ class Target(TimestampMixin, db.Model):
                       *period_key("target", "work_plan", "work_plan_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     work_plan_id: Mapped[int] = mapped_column()
-    # the plan's period, copied (ORM: the relationship or _copy_parent_period; Core: with_periods) and held
-    # equal to it by the key (work_plan_id, period_id)
+    # the plan's period, copied (models.base.copies_parent_period) and held equal to it by the key
+    # (work_plan_id, period_id)
     period_id: Mapped[int] = mapped_column()
     seq: Mapped[int] = mapped_column(Integer, default=1)
     description: Mapped[str] = mapped_column(Text)  # RHK text
@@ -287,37 +286,8 @@ class EvidenceFile(TimestampMixin, db.Model):
         return self.filename
 
 
-# parent of each row that carries its parent's period: (parent model, the row's column naming it)
-PERIOD_PARENTS = {Target: (WorkPlan, "work_plan_id"), Indicator: (Target, "target_id"),
-                  Realisation: (Indicator, "indicator_id"), EvidenceFile: (Realisation, "realisation_id")}
-
-
-@event.listens_for(Target, "before_insert")
-@event.listens_for(Indicator, "before_insert")
-@event.listens_for(Realisation, "before_insert")
-@event.listens_for(EvidenceFile, "before_insert")
-def _copy_parent_period(mapper, connection, row) -> None:
-    """An ORM insert that names its parent by id only (the relationship copies the period itself)
-    takes the parent's period (the parent is flushed first)."""
-    parent, column = PERIOD_PARENTS[mapper.class_]
-    if row.period_id is None and getattr(row, column) is not None:
-        table = parent.__table__
-        row.period_id = connection.scalar(select(table.c.period_id).where(table.c.id == getattr(row, column)))
-
-
-def with_periods(connection, model, rows: list[dict]) -> list[dict]:
-    """Core inserts of `model` (a key of PERIOD_PARENTS): each row without period_id gets its parent's,
-    read once per batch; other models' rows are returned as they are. `connection`: a connection or a
-    session."""
-    if model not in PERIOD_PARENTS:
-        return rows
-    parent, column = PERIOD_PARENTS[model]
-    wanted = sorted({r[column] for r in rows if r.get("period_id") is None})
-    if not wanted:
-        return rows
-    table = parent.__table__
-    periods = {}
-    for i in range(0, len(wanted), 5000):
-        periods.update((row_id, period_id) for row_id, period_id in connection.execute(
-            select(table.c.id, table.c.period_id).where(table.c.id.in_(wanted[i:i + 5000]))))
-    return [r if r.get("period_id") is not None else {**r, "period_id": periods.get(r[column])} for r in rows]
+# an SKP's content carries its plan's period, parent by parent (migration 0015)
+copies_parent_period(Target, WorkPlan, "work_plan_id")
+copies_parent_period(Indicator, Target, "target_id")
+copies_parent_period(Realisation, Indicator, "indicator_id")
+copies_parent_period(EvidenceFile, Realisation, "realisation_id")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Numeric, func
+from sqlalchemy import DateTime, Numeric, event, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kinerja_admin.extensions import db
@@ -17,6 +17,45 @@ Value = Numeric(18, 4)
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+# Rows that carry their parent's period (issue 19: a key of a period-partitioned table, or the way to
+# one, must hold the period), kept equal to the parent's by a composite foreign key:
+# model -> (parent model, the row's column naming the parent). Registered by copies_parent_period.
+PERIOD_PARENTS: dict[type, tuple[type, str]] = {}
+
+
+def copies_parent_period(model, parent, column: str) -> None:
+    """`model` rows hold the period of the `parent` row their `column` names: an ORM insert that names
+    its parent by id only takes the parent's period (a relationship over the composite key copies it
+    itself); Core inserts go through :func:`with_periods`."""
+    PERIOD_PARENTS[model] = (parent, column)
+    event.listen(model, "before_insert", _copy_parent_period)
+
+
+def _copy_parent_period(mapper, connection, row) -> None:
+    parent, column = PERIOD_PARENTS[mapper.class_]
+    if row.period_id is None and getattr(row, column) is not None:  # the parent is flushed first
+        table = parent.__table__
+        row.period_id = connection.scalar(select(table.c.period_id).where(table.c.id == getattr(row, column)))
+
+
+def with_periods(connection, model, rows: list[dict]) -> list[dict]:
+    """Core inserts of `model`: where it carries its parent's period (:data:`PERIOD_PARENTS`), each row
+    without period_id gets its parent's, read once per batch; other models' rows are returned as they
+    are. `connection`: a connection or a session."""
+    if model not in PERIOD_PARENTS:
+        return rows
+    parent, column = PERIOD_PARENTS[model]
+    wanted = sorted({r[column] for r in rows if r.get("period_id") is None})
+    if not wanted:
+        return rows
+    table = parent.__table__
+    periods = {}
+    for i in range(0, len(wanted), 5000):
+        periods.update((row_id, period_id) for row_id, period_id in connection.execute(
+            select(table.c.id, table.c.period_id).where(table.c.id.in_(wanted[i:i + 5000]))))
+    return [r if r.get("period_id") is not None else {**r, "period_id": periods.get(r[column])} for r in rows]
 
 
 class TimestampMixin:

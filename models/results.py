@@ -16,8 +16,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
-    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,6 +26,7 @@ from .base import (
     SCORE_STATUSES,
     Score,
     TimestampMixin,
+    copies_parent_period,
     db,
     in_check,
 )
@@ -123,7 +122,7 @@ class ScoreDetail(db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     result_id: Mapped[int] = mapped_column()
-    period_id: Mapped[int] = mapped_column()  # the result's, copied (see _copy_result_period)
+    period_id: Mapped[int] = mapped_column()  # the result's, copied (models.base.copies_parent_period)
     role: Mapped[str] = mapped_column(String(12))
     aspect_id: Mapped[int] = mapped_column(ForeignKey("behaviour_aspect.id"))
     average: Mapped[Decimal] = mapped_column(Score)
@@ -147,7 +146,7 @@ class Objection(TimestampMixin, db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     result_id: Mapped[int] = mapped_column(index=True)
-    period_id: Mapped[int] = mapped_column()  # the result's, copied (see _copy_result_period)
+    period_id: Mapped[int] = mapped_column()  # the result's, copied (models.base.copies_parent_period)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), index=True)
     decider_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employee.id"), index=True)
     reasons: Mapped[str] = mapped_column(Text)
@@ -168,10 +167,6 @@ class Objection(TimestampMixin, db.Model):
     decided_by = relationship("User")
 
 
-@event.listens_for(ScoreDetail, "before_insert")
-@event.listens_for(Objection, "before_insert")
-def _copy_result_period(mapper, connection, target) -> None:
-    """An ORM insert copies its result's period (the composite foreign key checks the pair)."""
-    if target.period_id is None and target.result_id is not None:
-        sr = ScoreResult.__table__
-        target.period_id = connection.scalar(select(sr.c.period_id).where(sr.c.id == target.result_id))
+# details and objections carry their result's period (the composite foreign key checks the pair)
+copies_parent_period(ScoreDetail, ScoreResult, "result_id")
+copies_parent_period(Objection, ScoreResult, "result_id")

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from models import Indicator, Realisation, Target, WorkPlan, db
-from models.appraisal import with_periods
+from models.base import with_periods
 from tests.conftest import SERVER_URL, scratch_sqlite_app
 from tests.scoring_helpers import make_period, make_plan, scheme
 
