@@ -39,11 +39,11 @@ class BulkWorkflowMixin:
         return super().is_action_allowed(name)
 
     # --- the engine call, shared by ticked / all-matching / reason page ---------------------
-    def _run_bulk(self, op: str, ids, reason: str | None = None) -> bool:
+    def _run_bulk(self, op: str, ids, reason: str | None = None, seen_at=None) -> bool:
         if op not in self.bulk_ops or not self.is_action_allowed(op):
             abort(403)
         try:
-            result = self.workflow_module.bulk(db.session, current_user, op, ids, reason=reason)
+            result = self.workflow_module.bulk(db.session, current_user, op, ids, reason=reason, seen_at=seen_at)
             db.session.commit()
         except WorkflowError as err:
             db.session.rollback()
@@ -138,6 +138,9 @@ class BulkWorkflowMixin:
                            cancel_url=self.get_url(".index_view", **list_args))
 
     # values for the list template
+    def page_time(self) -> str:
+        return page_time()
+
     @property
     def workflow_base_list(self) -> str:
         """The list template this mixin's template extends: the next one defined further down the
@@ -158,8 +161,29 @@ class BulkWorkflowMixin:
         if self.bulk_ops[op][2]:
             return redirect(self.get_url(".reason_view", op=op, ids=",".join(map(str, ids)),
                                          **_return_args()))
-        self._run_bulk(op, ids)
+        self._run_bulk(op, ids, seen_at=_seen_at())
         return None
+
+
+def page_time() -> str:
+    """When a list page is made (UTC, like the records' times): the action form sends it back as
+    ``seen_at`` (templates/admin/workflow/list.html)."""
+    from models.base import utcnow
+
+    return utcnow().isoformat()
+
+
+def _seen_at():
+    """The ``seen_at`` the ticked rows' page sent, or None (absent or malformed: no check)."""
+    import datetime as dt
+
+    try:
+        seen = dt.datetime.fromisoformat(request.form.get("seen_at", ""))
+    except ValueError:
+        return None
+    if seen.tzinfo is not None:
+        seen = seen.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return seen
 
 
 def _return_args() -> dict:

@@ -66,11 +66,19 @@ def who_allowed(op: Op, actor, row: dict) -> bool:
     return directly_allowed(op, actor, row) or acting(op, actor, row) is not None
 
 
+CHANGED_SINCE_SEEN = ("dihitung ulang setelah halaman dibuka; muat ulang halaman dan periksa nilainya yang baru "
+                      "sebelum melanjutkan")
+
+
 def check_row(op: Op, actor, row: dict | None, status_labels: dict, reason: str | None,
-              extra: Callable | None = None) -> str | None:
-    """The reason a row may not take this transition, or None when it may."""
+              extra: Callable | None = None, seen_at: dt.datetime | None = None) -> str | None:
+    """The reason a row may not take this transition, or None when it may. `seen_at`: when the user's
+    page showed the row; a row whose figures were written after it (``changed_at``, given by the
+    workflow's row loader) is not signed off unseen."""
     if row is None or not row["in_scope"]:
         return NOT_FOUND
+    if seen_at is not None and row.get("changed_at") is not None and row["changed_at"] > seen_at:
+        return CHANGED_SINCE_SEEN
     if row["period_status"] == "closed":
         return f"periode {row['period_code']} sudah ditutup (terkunci)"
     if row["status"] not in op.sources:
@@ -94,8 +102,9 @@ def check_row(op: Op, actor, row: dict | None, status_labels: dict, reason: str 
 
 def run(session, actor, *, model, op: Op, ids, reason: str | None, load_rows: Callable,
         status_labels: dict, values: Callable | None = None, extra_check: Callable | None = None,
-        now: dt.datetime | None = None) -> BulkResult:
-    """Apply `op` to the rows `ids` (a list of ids or a SELECT of ids). See the module docstring."""
+        now: dt.datetime | None = None, seen_at: dt.datetime | None = None) -> BulkResult:
+    """Apply `op` to the rows `ids` (a list of ids or a SELECT of ids). See the module docstring.
+    `seen_at`: when the page the user ticked the rows on was made (see :func:`check_row`)."""
     require_actor(actor)
     if op.needs_reason:
         reason = (reason or "").strip()
@@ -122,7 +131,7 @@ def run(session, actor, *, model, op: Op, ids, reason: str | None, load_rows: Ca
     ok = []
     for rid in (wanted if wanted is not None else [r["id"] for r in rows]):
         row = by_id.get(rid)
-        why = check_row(op, actor, row, status_labels, reason, extra)
+        why = check_row(op, actor, row, status_labels, reason, extra, seen_at)
         if why is None:
             ok.append(row)
             result.done.append(rid)

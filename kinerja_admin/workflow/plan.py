@@ -78,12 +78,14 @@ def _extra_check(session, op, rows):
     return lambda row: None if row["id"] in with_targets else "SKP belum memiliki sasaran (RHK)"
 
 
-def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> BulkResult:
-    """Apply transition `op` to the plans `ids` (list of ids, or a SELECT of ids); per-row report."""
+def bulk(session, actor, op: str, ids, reason: str | None = None, now=None, seen_at=None) -> BulkResult:
+    """Apply transition `op` to the plans `ids` (list of ids, or a SELECT of ids); per-row report.
+    (`seen_at`: see kinerja_admin.workflow.engine.run; a plan's rows carry no ``changed_at``.)"""
     if op not in OPS:
         raise KeyError(op)
     result = engine.run(session, actor, model=WorkPlan, op=OPS[op], ids=ids, reason=reason, load_rows=_load_rows,
-                        status_labels=PLAN_STATUSES, values=VALUES.get(op), extra_check=_extra_check, now=now)
+                        status_labels=PLAN_STATUSES, values=VALUES.get(op), extra_check=_extra_check, now=now,
+                        seen_at=seen_at)
     if result.done:
         from kinerja_admin.notify import events
 

@@ -23,7 +23,10 @@ VALUES = {
 
 
 def _load_rows(session, actor, ids):
+    # changed_at: a rerun of the scoring engine recomputes a 'computed' result in place (same id, new
+    # figures): a tick given on a page made before that must not sign the new figures off unseen
     stmt = (select(ScoreResult.id, ScoreResult.status, ScoreResult.version, ScoreResult.period_id,
+                   ScoreResult.computed_at.label("changed_at"),
                    ScoreResult.employee_id, ScoreResult.approved_at, ScoreResult.approved_by_id,
                    ScoreResult.published_at, WorkPlan.rater_id, WorkPlan.rater_superior_id, WorkPlan.unit_id,
                    WorkPlan.status.label("plan_status"),
@@ -57,12 +60,14 @@ def _extra_check(session, op, rows):
     return lambda row: STALE if row["id"] in stale else None
 
 
-def bulk(session, actor, op: str, ids, reason: str | None = None, now=None) -> BulkResult:
+def bulk(session, actor, op: str, ids, reason: str | None = None, now=None, seen_at=None) -> BulkResult:
+    """`seen_at`: when the page the results were ticked on was made; results computed again since are
+    skipped (:func:`kinerja_admin.workflow.engine.check_row`)."""
     if op not in OPS:
         raise KeyError(op)
     result = engine.run(session, actor, model=ScoreResult, op=OPS[op], ids=ids, reason=reason,
                         load_rows=_load_rows, status_labels=SCORE_STATUSES, values=VALUES.get(op),
-                        extra_check=_extra_check, now=now)
+                        extra_check=_extra_check, now=now, seen_at=seen_at)
     if op == "approve" and result.done:
         # What the superior signs off is frozen: the per-aspect behaviour figures are stored now
         # (the scoring engine keeps only the per-role averages of results still 'computed').
