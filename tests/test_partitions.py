@@ -140,3 +140,32 @@ def test_the_migration_keeps_rows_and_ids_both_ways(published):
     assert db.session.scalar(text("SELECT nextval('behaviour_rating_id_seq')")) > top
     assert db.session.scalar(text("SELECT nextval('realisation_id_seq')")) > max(r[0] for r in before[4])
     db.session.rollback()
+
+
+def _result_fillfactors():
+    return dict(db.session.execute(text(
+        "SELECT c.relname, c.reloptions FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = 'score_result'::regclass")).all())
+
+
+def test_result_partitions_leave_room_for_a_rerun_in_place(demo):
+    """Migration 0016: every partition of score_result, existing and new (from the period trigger),
+    keeps half of each page free, so a rerun's updates stay on their page (no index entry, no foreign-key
+    check); the downgrade takes it away again."""
+    from flask_migrate import downgrade, upgrade
+
+    period = make_period(scheme("PERMENPANRB-6-2022"))
+    db.session.commit()
+    options = _result_fillfactors()
+    assert options and all(o == ["fillfactor=50"] for o in options.values()), options
+    assert f"score_result__p{period.id}" in options
+    # only the results get it
+    assert db.session.scalar(text("SELECT reloptions FROM pg_class WHERE relname = :n"),
+                             {"n": f"behaviour_rating__p{period.id}"}) is None
+    db.session.commit()
+    db.session.close()
+    downgrade(revision="0015_partition_realisations")
+    assert all(o is None for o in _result_fillfactors().values())
+    db.session.close()
+    upgrade()
+    assert all(o == ["fillfactor=50"] for o in _result_fillfactors().values())
