@@ -822,7 +822,7 @@ class _Export:
         rules = self.rules
         ex = Exact.for_session(self.session)
         tg, ind, real = engine.tg_t, engine.ind_t, engine.real_t
-        iv = engine.indicator_rows(rules, self.period.id, ex, extra=[
+        iv = engine.indicator_rows(rules, self.period.id, ex, dialect=self.session.get_bind().dialect.name, extra=[
             tg.c.seq.label("seq"), tg.c.description.label("rhk"), ind.c.aspect.label("aspect"),
             ind.c.description.label("indicator"), ind.c.unit_label.label("unit_label"),
             ind.c.formula_code.label("stored_formula"), real.c.evidence_url.label("url"),

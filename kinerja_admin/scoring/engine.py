@@ -64,9 +64,11 @@ from sqlalchemy import (
     true,
     type_coerce,
 )
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
+from sqlalchemy.sql.util import ClauseAdapter
 
 from models import (
     BehaviourAspect,
@@ -243,12 +245,15 @@ def _effective_formula(rules: Rules, formula_code, aspect):
 INDICATOR_FLAGS = ("unrealised", "zero_target", "no_formula", "no_indicator")
 
 
-def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=()):
+def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=(), *, dialect: str = "",
+                   scorable_only: bool = True):
     """One row per target and indicator of the period's scorable work plans (a target without
     indicators gives one row with ind_id NULL): the inputs (latest realisation), the effective formula,
     the floored capaian (when a formula maps it), the value ``v`` the engine averages, and 0/1 flags
     saying why a row has no value. `extra`: further labelled columns of target/indicator/realisation
     for the caller (the inspector workbook shows the same rows). The one home of an indicator's value.
+    `dialect`: the database's (how the latest realisation is picked); `scorable_only=False`: the rows
+    of every plan of the period, for a caller that joins them to scorable plans itself.
 
     Nothing is skipped silently: an indicator without realisation counts 0 or blocks the result (the
     scheme's ``missing_realisation``); a target of 0, a target without indicators or an indicator whose
@@ -256,14 +261,25 @@ def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=()):
     allowed = rules.allowed_formulas
     if not allowed:
         raise ScoringError(f"Skema {rules.code} belum memiliki rumus indikator.")
-    # the latest realisation of an indicator: the one no later realisation of it follows (an anti-join
-    # on PostgreSQL, an index seek per realisation on SQLite), instead of MAX(id) per indicator over a
-    # join of the period's realisations, indicators, targets and plans, joined back by id
-    later = real_t.alias("later")
-    is_latest = ~exists(select(literal(1)).where(later.c.period_id == period_id,
-                                                 later.c.indicator_id == real_t.c.indicator_id,
-                                                 later.c.id > real_t.c.id))
-    r, t, lib = real_t.c.value, ind_t.c.target_value, ind_t.c.lower_is_better
+    # the latest realisation of an indicator (the highest id), instead of MAX(id) per indicator over a
+    # join of the period's realisations, indicators, targets and plans, joined back by id:
+    # - PostgreSQL: DISTINCT ON (indicator) over the period's realisations sorted once (0.8 s for
+    #   500 000 realisations where an anti-join hashing them all took 1.1 s);
+    # - SQLite and MariaDB: the one no later realisation of it follows (an index seek per realisation)
+    if dialect == "postgresql":
+        real = (select(real_t).where(real_t.c.period_id == period_id)
+                .order_by(real_t.c.indicator_id, real_t.c.id.desc()).ext(distinct_on(real_t.c.indicator_id))
+                .subquery("current_realisation"))
+        extra = [ClauseAdapter(real).traverse(e) for e in extra]
+        real_on = real.c.indicator_id == ind_t.c.id
+    else:
+        real = real_t
+        later = real_t.alias("later")
+        real_on = and_(real_t.c.indicator_id == ind_t.c.id, real_t.c.period_id == period_id,
+                       ~exists(select(literal(1)).where(later.c.period_id == period_id,
+                                                        later.c.indicator_id == real_t.c.indicator_id,
+                                                        later.c.id > real_t.c.id)))
+    r, t, lib = real.c.value, ind_t.c.target_value, ind_t.c.lower_is_better
     single = len(set(rules.default_formula.values()) | set(allowed)) == 1
     # stage 1: per target and indicator the inputs (plus their exact units on SQLite, and the floored
     # capaian once when a formula maps it)
@@ -285,14 +301,13 @@ def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=()):
         cols.append(sql_capaian(r, t, lib, ex).label("c"))
     # every row of an SKP's content carries its plan's period (held equal by the database): each table
     # is read for the period alone (on PostgreSQL only the period's realisation partition)
-    inner = fenced(select(*cols)
-                   .select_from(tg_t.join(wp_t, wp_t.c.id == tg_t.c.work_plan_id)
-                                .outerjoin(ind_t, and_(ind_t.c.target_id == tg_t.c.id, ind_t.c.period_id == period_id))
-                                .outerjoin(real_t, and_(real_t.c.indicator_id == ind_t.c.id,
-                                                        real_t.c.period_id == period_id, is_latest)))
-                   .where(tg_t.c.period_id == period_id, wp_t.c.period_id == period_id,
-                          wp_t.c.status.in_(SCORABLE_PLAN_STATUSES))
-                   ).subquery("iv1")
+    source = (tg_t.outerjoin(ind_t, and_(ind_t.c.target_id == tg_t.c.id, ind_t.c.period_id == period_id))
+              .outerjoin(real, real_on))
+    where = [tg_t.c.period_id == period_id]
+    if scorable_only:
+        source = source.join(wp_t, wp_t.c.id == tg_t.c.work_plan_id)
+        where += [wp_t.c.period_id == period_id, wp_t.c.status.in_(SCORABLE_PLAN_STATUSES)]
+    inner = fenced(select(*cols).select_from(source).where(*where)).subquery("iv1")
     row = Row(inner.c.r, inner.c.t, inner.c.lib, inner.c.get("xe"), inner.c.get("re"), inner.c.get("te"),
               inner.c.get("c"))
     # stage 2: the formula's value; a missing realisation by the policy; a target of 0 has none
@@ -317,11 +332,11 @@ def indicator_rows(rules: Rules, period_id: int, ex: Exact = Exact(), extra=()):
     return select(inner, v.label("v"), *[flag(c).label(k) for k, c in flags.items()]).subquery("iv")
 
 
-def skp_subquery(rules: Rules, period_id: int, ex: Exact = Exact()):
-    """(wp_id, skp, n_unrealised, n_zero_target, n_no_formula, n_no_indicator) per scorable work plan:
-    the mean over targets of the mean of their indicator values (:func:`indicator_rows`), and the
-    number of rows of each flag."""
-    iv = indicator_rows(rules, period_id, ex)
+def skp_subquery(rules: Rules, period_id: int, ex: Exact = Exact(), *, dialect: str = ""):
+    """(wp_id, skp, n_unrealised, n_zero_target, n_no_formula, n_no_indicator) per work plan of the
+    period (the caller keeps the scorable ones): the mean over targets of the mean of their indicator
+    values (:func:`indicator_rows`), and the number of rows of each flag."""
+    iv = indicator_rows(rules, period_id, ex, dialect=dialect, scorable_only=False)
     tv = (select(iv.c.wp_id, func.avg(iv.c.v).label("tv"), *[func.sum(iv.c[k]).label(k) for k in INDICATOR_FLAGS])
           .group_by(iv.c.wp_id, iv.c.target_id).subquery("tv"))
     return (select(tv.c.wp_id, func.avg(tv.c.tv).label("skp"),
@@ -623,7 +638,7 @@ def score_period(session, period: Period, *, user=None) -> dict:
 
 def _result_select(session, rules: Rules, pid: int, ex: Exact, now):
     """The SELECT whose rows the engine inserts into score_result (named like its columns)."""
-    skp = skp_subquery(rules, pid, ex)
+    skp = skp_subquery(rules, pid, ex, dialect=session.get_bind().dialect.name)
     roles = role_sums(rules, pid, aggregate_filter=_has_aggregate_filter(session))
     plan_pos = pos_t.alias("plan_pos")
     plan_kind = pk_t.alias("plan_kind")
