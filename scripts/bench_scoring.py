@@ -11,6 +11,9 @@ The lower bound is a single pass over the same volume already keyed by employee 
 untimed from the generated rows): per-employee weighted capped achievement, per-role averages, weighted
 behaviour, final. It does less than the engine (no bands, no latest-realisation pick, no matrix): it is
 what the machine needs to read and aggregate this many rows, not equal work.
+The engine is timed twice over: the period's first scoring (its results all inserted), then each of
+`--repeat` reruns (the results recomputed in place where the database allows, see
+kinerja_admin.scoring.engine.write_results), the best of which is the engine's figure.
 The last line of output is a JSON object with the figures.
 """
 from __future__ import annotations
@@ -312,6 +315,16 @@ def main() -> None:
         db.session.commit()
         refresh_statistics()
         lb_sql = lower_bound_sql(db.engine.dialect.name)
+        # The period's first scoring (no results yet: every result inserted), then `--repeat` reruns (a
+        # clerk scores a period again and again as ratings come in: the results recomputed in place)
+        db.session.execute(text("DELETE FROM score_result WHERE period_id = :pid"), {"pid": pid})
+        db.session.commit()
+        refresh_statistics()  # as a period never scored: no dead rows of earlier results
+        t = time.perf_counter()
+        summary = score_period(db.session, db.session.get(Period, pid))
+        db.session.commit()
+        first_s = time.perf_counter() - t
+        print(f"first scoring (no results yet): engine {first_s:.2f}s ({summary['computed']} results)", flush=True)
         engine_times, floor_times, lb_times = [], [], []
         for rep in range(args.repeat):
             period = db.session.get(Period, pid)
@@ -331,7 +344,7 @@ def main() -> None:
             db.session.execute(text(lb_sql))
             db.session.commit()
             lb_times.append(time.perf_counter() - t)
-            print(f"run {rep + 1}: engine {engine_times[-1]:.2f}s ({summary['computed']} results), "
+            print(f"run {rep + 1}: engine rerun {engine_times[-1]:.2f}s ({summary['computed']} results), "
                   f"floor (one hand-written SQL statement) {floor_times[-1]:.2f}s, "
                   f"lower bound (denormalised single pass) {lb_times[-1]:.2f}s", flush=True)
         engine_s, floor_s, lb_s = min(engine_times), min(floor_times), min(lb_times)
@@ -373,18 +386,20 @@ def main() -> None:
         check = db.session.scalar(select(ScoreResult.id).where(ScoreResult.period_id == pid).limit(1))
         assert check is not None
         figures = {"N": n, "database": db.engine.dialect.name, "generate_s": None if gen_s is None else round(gen_s, 2),
-                   "engine_s": round(engine_s, 3), "floor_s": round(floor_s, 3),
+                   "engine_first_s": round(first_s, 3), "engine_s": round(engine_s, 3), "floor_s": round(floor_s, 3),
                    "lower_bound_s": round(lb_s, 3),
                    "engine_runs_s": [round(x, 3) for x in engine_times], "floor_runs_s": [round(x, 3) for x in floor_times],
                    "lower_bound_runs_s": [round(x, 3) for x in lb_times], "naive_s": round(naive_s, 2),
                    "naive_extrapolated_from": len(sample) if extrapolated else None,
                    "engine_over_floor": round(engine_s / floor_s, 2) if floor_s else None,
                    "engine_over_lower_bound": round(engine_s / lb_s, 2) if lb_s else None,
+                   "engine_first_over_lower_bound": round(first_s / lb_s, 2) if lb_s else None,
                    "naive_over_engine": round(naive_s / engine_s, 1) if engine_s else None,
                    "results_differing_from_floor": different,
                    "peak_mb": round(peak_mb(), 1)}
         print(f"engine/floor = {figures['engine_over_floor']}x, "
-              f"engine/lower bound = {figures['engine_over_lower_bound']}x, naive/engine = {figures['naive_over_engine']}x, "
+              f"engine/lower bound = {figures['engine_over_lower_bound']}x "
+              f"(first scoring {figures['engine_first_over_lower_bound']}x), naive/engine = {figures['naive_over_engine']}x, "
               f"peak memory {figures['peak_mb']} MB")
         print(json.dumps(figures))
         if different:
