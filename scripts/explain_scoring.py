@@ -1,9 +1,12 @@
-"""Print the plan of the scoring engine's INSERT ... SELECT for one period (where the time goes).
+"""Print the plan of the statement in which the scoring engine computes and writes one period's results
+(where the time goes): MERGE on PostgreSQL 15+, INSERT ... ON CONFLICT on SQLite, INSERT ... SELECT on
+MariaDB (kinerja_admin.scoring.engine.write_statements).
 
     python scripts/explain_scoring.py --database-url URL [--period BENCH] [--analyze] [--sql]
 
 PostgreSQL: EXPLAIN (ANALYZE, BUFFERS) with --analyze (the statement runs, inside the engine's
-transaction settings, after deleting the period's 'computed' results as the engine does; all rolled back), else EXPLAIN. SQLite: EXPLAIN QUERY PLAN. MariaDB: EXPLAIN.
+transaction settings, after the statements the engine runs before it; all rolled back), else EXPLAIN.
+SQLite: EXPLAIN QUERY PLAN. MariaDB: EXPLAIN.
 --sql prints the statement (literal values inlined) instead.
 """
 from __future__ import annotations
@@ -26,7 +29,7 @@ def main() -> None:
         sys.exit("--database-url is required")
     os.environ["DATABASE_URL"] = args.database_url
 
-    from sqlalchemy import delete, func, insert, select, text, true
+    from sqlalchemy import func, select, text, true
 
     from config import Config
     from kinerja_admin import create_app
@@ -46,19 +49,22 @@ def main() -> None:
             sys.exit(f"no period {args.period}")
         rules = load_rules(db.session.get(ScoringScheme, period.scheme_id))
         ex = Exact.for_session(db.session)
-        sel = eng._result_select(db.session, rules, period.id, ex, utcnow())
         dialect = db.engine.dialect
-        # the statement the engine runs: INSERT ... SELECT (on PostgreSQL no parallel workers then)
-        stmt = insert(eng.sr_t).from_select(list(sel.selected_columns.keys()), sel)
+        # the statement the engine runs (MERGE on PostgreSQL 15+, INSERT ... ON CONFLICT on SQLite,
+        # INSERT ... SELECT on MariaDB after deleting the period's recomputable results)
+        now = utcnow()
+        before, stmt, _after = eng.write_statements(dialect, eng._result_select(db.session, rules, period.id, ex, now),
+                                                    period.id, now)
         sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        if dialect.name == "postgresql":  # inlined, the run's time is text to PostgreSQL inside MERGE's source
+            sql = sql.replace(f"'{now}'", f"TIMESTAMP '{now}'")
         # SQLite renders the fences' LIMIT as a parameter even with literal values
         sql = sql.replace("LIMIT ? OFFSET 0", "LIMIT -1 OFFSET 0")
         if args.sql:
             print(sql)
             return
-        # as score_period: the period's recomputable results go first (rolled back below)
-        db.session.execute(delete(eng.sr_t).where(eng.sr_t.c.period_id == period.id,
-                                                  eng.sr_t.c.status == "computed"))
+        for prior in before:  # as score_period (rolled back below)
+            db.session.execute(prior)
         if dialect.name == "postgresql":
             settings = getattr(eng, "PG_SETTINGS", {})
             for name, value in settings.items():

@@ -214,12 +214,20 @@ def write_results(session, sel, period_id: int, now) -> None:
     MariaDB, and PostgreSQL before 15 (no MERGE): the period's 'computed' results are deleted and
     inserted again (new ids). A superior's tick on a result therefore never carries over to its
     recomputed figures on any database: see ``kinerja_admin.workflow.score`` (the page's time)."""
-    dialect = session.get_bind().dialect
+    before, main, after = write_statements(session.get_bind().dialect, sel, period_id, now)
+    for stmt in (*before, main, *after):
+        session.execute(stmt)
+
+
+def write_statements(dialect, sel, period_id: int, now) -> tuple[list, Executable, list]:
+    """(statements before, the statement writing `sel`, statements after) as :func:`write_results`
+    runs them on `dialect` (scripts/explain_scoring.py explains the middle one)."""
     fields = list(sel.selected_columns.keys())
     computed = and_(sr_t.c.period_id == period_id, sr_t.c.status == "computed")
+    not_rewritten = [delete(sr_t).where(computed, or_(sr_t.c.computed_at.is_(None), sr_t.c.computed_at != now))]
     if dialect.name == "postgresql" and (dialect.server_version_info or (0,)) >= (15,):
-        session.execute(MergeResults(sel, period_id))
-    elif dialect.name == "sqlite":
+        return [], MergeResults(sel, period_id), not_rewritten
+    if dialect.name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         # (SQLite needs a WHERE in an INSERT ... SELECT with ON CONFLICT, to tell it from a join's ON)
@@ -227,13 +235,9 @@ def write_results(session, sel, period_id: int, now) -> None:
         sets = {c: stmt.excluded[c] for c in fields if c not in RERUN_KEEPS}
         sets.update({c: null() for c in SIGN_OFF})
         sets["version"] = sr_t.c.version + 1
-        session.execute(stmt.on_conflict_do_update(index_elements=["period_id", "employee_id"], set_=sets,
-                                                   where=sr_t.c.status == "computed"))
-    else:
-        session.execute(delete(sr_t).where(computed))
-        session.execute(insert(sr_t).from_select(fields, sel))
-        return
-    session.execute(delete(sr_t).where(computed, or_(sr_t.c.computed_at.is_(None), sr_t.c.computed_at != now)))
+        return [], stmt.on_conflict_do_update(index_elements=["period_id", "employee_id"], set_=sets,
+                                              where=sr_t.c.status == "computed"), not_rewritten
+    return [delete(sr_t).where(computed)], insert(sr_t).from_select(fields, sel), []
 
 
 def _effective_formula(rules: Rules, formula_code, aspect):
