@@ -19,7 +19,8 @@ def _noop(*_a, **_k) -> None:
 # --- scoring ------------------------------------------------------------------------------------------
 def score(session, period: Period, *, user=None, progress: Progress | None = None) -> dict:
     """Score a period (one set-based run of kinerja_admin.scoring.engine). The engine computes every
-    employee in one INSERT ... SELECT, so the rows are reported before (to do) and after (done)."""
+    employee in one statement (kinerja_admin.scoring.engine.write_results), so the rows are reported
+    before (to do) and after (done)."""
     from kinerja_admin.scoring.engine import SCORABLE_PLAN_STATUSES, score_period
 
     progress = progress or _noop
