@@ -92,12 +92,14 @@ class BulkWorkflowMixin:
         notice = None
         if request.form.get("confirm") == "1":
             if str(count) == request.form.get("expected", ""):
-                self._run_bulk(op, ids)
+                self._run_bulk(op, ids, seen_at=_seen_at())
                 return redirect(self.get_url(".index_view", **args))
             notice = (f"Jumlah data yang sesuai filter berubah sejak halaman konfirmasi dibuka (kini {count}). "
                       "Tidak ada data yang diubah; periksa lalu konfirmasi ulang.")
         return self.render("admin/workflow/confirm_all.html", op=op, op_label=self.bulk_ops[op][0], count=count,
                            words=self.filters_in_words(), notice=notice,
+                           # the list page's time (else this page's) goes on to the confirmed POST
+                           seen_at=request.form.get("seen_at") or page_time(),
                            action_url=self.get_url(".bulk_all_view", **args),
                            cancel_url=self.get_url(".index_view", **args))
 

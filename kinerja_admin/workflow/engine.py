@@ -70,6 +70,15 @@ CHANGED_SINCE_SEEN = ("dihitung ulang setelah halaman dibuka; muat ulang halaman
                       "sebelum melanjutkan")
 
 
+def _written_after(changed_at: dt.datetime, seen_at: dt.datetime) -> bool:
+    """Whether figures written at `changed_at` may be newer than a page made at `seen_at`. A database
+    that keeps whole seconds (MariaDB's DATETIME) cannot order the two within one second: such a tie
+    counts as newer (the user reloads the page; nothing is signed off unseen)."""
+    if changed_at.microsecond == 0:
+        return changed_at >= seen_at.replace(microsecond=0)
+    return changed_at > seen_at
+
+
 def check_row(op: Op, actor, row: dict | None, status_labels: dict, reason: str | None,
               extra: Callable | None = None, seen_at: dt.datetime | None = None) -> str | None:
     """The reason a row may not take this transition, or None when it may. `seen_at`: when the user's
@@ -77,7 +86,7 @@ def check_row(op: Op, actor, row: dict | None, status_labels: dict, reason: str 
     workflow's row loader) is not signed off unseen."""
     if row is None or not row["in_scope"]:
         return NOT_FOUND
-    if seen_at is not None and row.get("changed_at") is not None and row["changed_at"] > seen_at:
+    if seen_at is not None and row.get("changed_at") is not None and _written_after(row["changed_at"], seen_at):
         return CHANGED_SINCE_SEEN
     if row["period_status"] == "closed":
         return f"periode {row['period_code']} sudah ditutup (terkunci)"
